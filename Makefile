@@ -1,0 +1,38 @@
+# Two entry points that work on a fresh machine:
+#   make plan STACK=prod   offline plan of one stack under Pulumi's mocks (no cloud, no CLI)
+#   make test              every test, after installing the tools the tests drive
+SHELL := /bin/bash
+STACK ?= dev
+CLOUD ?=
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: plan test deps dev-deps tools lint clean
+
+$(VENV)/.runtime: requirements.txt
+	python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.runtime
+dev-deps: $(VENV)/.dev
+
+tools:
+	bash scripts/install-test-tools.sh
+
+plan: deps
+	$(PY) -m components.plan --stack $(STACK) $(if $(CLOUD),--cloud $(CLOUD))
+
+test: dev-deps tools
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf build .pytest_cache

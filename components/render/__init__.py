@@ -1,0 +1,1 @@
+"""Pure renderers: typed inputs in, config text out. Nothing here imports pulumi."""

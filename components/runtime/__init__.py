@@ -1,0 +1,1 @@
+"""Services on the VM: Docker containers managed by Pulumi over SSH."""

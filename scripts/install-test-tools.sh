@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
+# yamllint, PostgreSQL, zstd). Skips apt entirely when everything is already present, so a
+# warm machine pays nothing.
+set -euo pipefail
+
+declare -A want=(
+  [nginx]=nginx
+  [promtool]=prometheus
+  [amtool]=prometheus-alertmanager
+  [cloud-init]=cloud-init
+  [shellcheck]=shellcheck
+  [yamllint]=yamllint
+  [zstd]=zstd
+)
+missing=()
+for tool in "${!want[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${want[$tool]}")
+done
+# Debian's PostgreSQL server binaries live outside PATH.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  missing+=(postgresql)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing test tools: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian packages start their daemons; the tests start their own on loopback.
+for svc in nginx prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
+  "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
+done
