@@ -1,0 +1,16 @@
+"""Cloud adapters. The only package that imports a cloud SDK; each adapter returns a neutral
+`Foundation`, and `build_foundation` is the one place that looks at `settings.cloud`."""
+from __future__ import annotations
+
+import pulumi
+
+from components.foundation import Foundation
+from components.settings import Settings
+
+
+def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions) -> Foundation:
+    if settings.cloud == "tencentcloud":
+        from components.cloud.tencent import TencentFoundation
+
+        return TencentFoundation(name, settings, user_data, opts).foundation
+    raise ValueError(f"unsupported cloud {settings.cloud!r}")  # settings already refuse it

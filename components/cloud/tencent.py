@@ -1,0 +1,366 @@
+"""Tencent Cloud foundation: VPC, security group, CVM, COS, SSL, CDN and DNSPod.
+
+Class and argument names follow tencentcloud_iac_pulumi 0.2.3 as read from its source
+(research/provider-mapping.md): the CVM is `instance.Instance`, rules are owned by one
+`security.GroupRuleSet`, and DNSPod's default line is `默认`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import tencentcloud_iac_pulumi as tencentcloud
+from tencentcloud_iac_pulumi import cdn, cos, dnspod, images, instance, key, security, ssl, subnet, user, vpc
+
+from components.firewall import WORLD, IngressRule, ingress_policy
+from components.foundation import Certificate, Foundation, Host, ObjectStore
+from components.settings import Settings
+
+DEFAULT_LINE = "默认"
+BACKUP_PREFIX = "backups/"
+
+
+def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **kw)
+
+
+# --- network -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    vpc_cidr: str
+    subnet_cidr: str
+    zone: str
+    ingress: list[IngressRule]
+    tags: dict[str, str]
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, one subnet, and one security group whose rules a single rule set owns."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:tencentcloud:Network", name, None, opts)
+        self.vpc = vpc.Instance(f"{name}-vpc", name=name, cidr_block=args.vpc_cidr, tags=args.tags, opts=_child(self))
+        self.subnet = subnet.Instance(
+            f"{name}-subnet",
+            name=f"{name}-{args.zone}",
+            vpc_id=self.vpc.id,
+            cidr_block=args.subnet_cidr,
+            availability_zone=args.zone,
+            tags=args.tags,
+            opts=_child(self),
+        )
+        self.security_group = security.Group(
+            f"{name}-sg", name=name, description="xqfc web host: 80/443 public, 22 from admin networks", tags=args.tags,
+            opts=_child(self),
+        )
+        # One owner for every rule: a rule added by hand in the console is reverted on the next
+        # `pulumi up`, and the final DROP makes the policy explicit instead of relying on defaults.
+        ingresses = [
+            security.GroupRuleSetIngressArgs(
+                action="ACCEPT", protocol="TCP", port=str(r.port), cidr_block=r.cidr, description=r.description
+            )
+            for r in args.ingress
+        ]
+        ingresses.append(
+            security.GroupRuleSetIngressArgs(action="DROP", protocol="ALL", port="ALL", cidr_block=WORLD, description="everything else")
+        )
+        self.rules = security.GroupRuleSet(
+            f"{name}-rules",
+            security_group_id=self.security_group.id,
+            ingresses=ingresses,
+            egresses=[
+                security.GroupRuleSetEgressArgs(action="ACCEPT", protocol="ALL", port="ALL", cidr_block=WORLD, description="outbound")
+            ],
+            opts=_child(self),
+        )
+        self.register_outputs({"vpc_id": self.vpc.id, "subnet_id": self.subnet.id, "security_group_id": self.security_group.id})
+
+
+# --- compute -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerArgs:
+    zone: str
+    instance_type: str
+    image_id: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    ssh_public_key: str
+    key_name: str
+    user_data: str
+    system_disk_type: str
+    system_disk_size: int
+    data_disk_type: str
+    data_disk_size: int
+    bandwidth_mbps: int
+    deletion_protection: bool
+    hostname: str
+    tags: dict[str, str]
+
+
+class Server(pulumi.ComponentResource):
+    """The CVM with its key pair, a data disk for container data, and a public IP."""
+
+    def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:tencentcloud:Server", name, None, opts)
+        self.key_pair = key.Pair(f"{name}-key", key_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self))
+        self.instance = instance.Instance(
+            f"{name}-vm",
+            instance_name=name,
+            hostname=args.hostname,
+            availability_zone=args.zone,
+            instance_type=args.instance_type,
+            image_id=args.image_id,
+            vpc_id=args.vpc_id,
+            subnet_id=args.subnet_id,
+            orderly_security_groups=[args.security_group_id],
+            key_ids=[self.key_pair.id],
+            system_disk_type=args.system_disk_type,
+            system_disk_size=args.system_disk_size,
+            data_disks=[
+                instance.InstanceDataDiskArgs(
+                    data_disk_type=args.data_disk_type,
+                    data_disk_size=args.data_disk_size,
+                    encrypt=True,
+                    # In prod the data disk outlives an accidental instance deletion.
+                    delete_with_instance=not args.deletion_protection,
+                )
+            ],
+            allocate_public_ip=True,
+            internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR",
+            internet_max_bandwidth_out=args.bandwidth_mbps,
+            user_data_raw=args.user_data,
+            disable_api_termination=args.deletion_protection,
+            tags=args.tags,
+            opts=_child(self, protect=args.deletion_protection),
+        )
+        self.register_outputs({"public_ip": self.instance.public_ip, "private_ip": self.instance.private_ip})
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BucketArgs:
+    name: pulumi.Input[str]
+    retention_days: int
+    protect: bool
+    tags: dict[str, str]
+
+
+class Bucket(pulumi.ComponentResource):
+    """Private, versioned, encrypted COS bucket for static assets and backups."""
+
+    def __init__(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:tencentcloud:Bucket", name, None, opts)
+        self.bucket = cos.Bucket(
+            f"{name}-bucket",
+            bucket=args.name,
+            acl="private",
+            versioning_enable=True,
+            encryption_algorithm="AES256",
+            lifecycle_rules=[
+                cos.BucketLifecycleRuleArgs(
+                    id="backups-retention",
+                    filter_prefix=BACKUP_PREFIX,
+                    expiration=cos.BucketLifecycleRuleExpirationArgs(days=args.retention_days),
+                    # A deleted or overwritten backup stays recoverable for a week.
+                    non_current_expiration=cos.BucketLifecycleRuleNonCurrentExpirationArgs(non_current_days=7),
+                ),
+                cos.BucketLifecycleRuleArgs(
+                    id="abort-incomplete-uploads",
+                    filter_prefix="",
+                    abort_incomplete_multipart_upload=cos.BucketLifecycleRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1),
+                ),
+            ],
+            tags=args.tags,
+            opts=_child(self, protect=args.protect),
+        )
+        self.name = self.bucket.bucket
+        self.register_outputs({"name": self.name})
+
+
+# --- certificates, CDN and DNS -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    dns_zone: str
+    names: list[str]
+    record_names: dict[str, str]
+    origin_ip: pulumi.Input[str]
+    cdn_name: str | None
+    static_cache_days: int
+    contact_email: str | None
+
+
+class Edge(pulumi.ComponentResource):
+    """Free DV certificates (validated through DNSPod), the CDN and the DNS records."""
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:tencentcloud:Edge", name, None, opts)
+        self.certificates: dict[str, ssl.FreeCertificate] = {}
+        for fqdn in args.names:
+            label = args.record_names[fqdn].replace("@", "apex").replace(".", "-")
+            self.certificates[fqdn] = ssl.FreeCertificate(
+                f"{name}-cert-{label}",
+                domain=fqdn,
+                # DNSPod writes and removes the validation record itself: no manual step.
+                dv_auth_method="DNS_AUTO",
+                package_type="83",
+                alias=f"xqfc {fqdn}",
+                contact_email=args.contact_email,
+                opts=_child(self, additional_secret_outputs=["certificatePrivateKey"]),
+            )
+
+        self.cdn: cdn.Domain | None = None
+        if args.cdn_name:
+            cert = self.certificates[args.cdn_name]
+            self.cdn = cdn.Domain(
+                f"{name}-cdn",
+                domain=args.cdn_name,
+                service_type="web",
+                area="mainland",
+                origin=cdn.DomainOriginArgs(
+                    origin_type="ip",
+                    origin_lists=[args.origin_ip],
+                    origin_pull_protocol="https",
+                    server_name=args.cdn_name,
+                ),
+                https_config=cdn.DomainHttpsConfigArgs(
+                    https_switch="on",
+                    http2_switch="on",
+                    tls_versions=["TLSv1.2", "TLSv1.3"],
+                    server_certificate_config=cdn.DomainHttpsConfigServerCertificateConfigArgs(certificate_id=cert.id),
+                    force_redirect=cdn.DomainHttpsConfigForceRedirectArgs(
+                        switch="on", redirect_type="https", redirect_status_code=301
+                    ),
+                ),
+                # Dynamic pages follow the origin's Cache-Control; static assets are cached long.
+                rule_caches=[
+                    cdn.DomainRuleCacheArgs(rule_type="all", rule_paths=["*"], cache_time=0, switch="on", follow_origin_switch="on"),
+                    cdn.DomainRuleCacheArgs(
+                        rule_type="directory", rule_paths=["/static/"], cache_time=args.static_cache_days * 86400, switch="on"
+                    ),
+                    cdn.DomainRuleCacheArgs(
+                        rule_type="file", rule_paths=["css", "js", "png", "jpg", "jpeg", "webp", "svg", "woff2"],
+                        cache_time=args.static_cache_days * 86400, switch="on",
+                    ),
+                ],
+                opts=_child(self),
+            )
+
+        self.records: dict[str, dnspod.Record] = {}
+        for fqdn in args.names:
+            via_cdn = self.cdn is not None and fqdn == args.cdn_name
+            self.records[fqdn] = dnspod.Record(
+                f"{name}-dns-{args.record_names[fqdn].replace('@', 'apex').replace('.', '-')}",
+                domain=args.dns_zone,
+                sub_domain=args.record_names[fqdn],
+                record_type="CNAME" if via_cdn else "A",
+                record_line=DEFAULT_LINE,
+                value=self.cdn.cname if via_cdn else args.origin_ip,
+                ttl=600,
+                opts=_child(self),
+            )
+        self.register_outputs({"cdn_domain": self.cdn.cname if self.cdn else None})
+
+
+# --- the whole foundation ------------------------------------------------------------------
+
+
+def s3_endpoint(region: str) -> str:
+    return f"https://cos.{region}.myqcloud.com"
+
+
+class TencentFoundation(pulumi.ComponentResource):
+    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:tencentcloud:Foundation", name, None, opts)
+        s = settings
+        # Credentials come from the provider's own environment (TENCENTCLOUD_SECRET_ID/KEY)
+        # or profile, never from stack files; only the region is ours.
+        self.provider = tencentcloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
+        with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
+        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
+        tags = {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+
+        self.network = Network(
+            f"{name}-net",
+            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, ingress_policy(s.admin_cidrs), tags),
+            with_provider,
+        )
+        image_id = s.image_id or images.get_instance_output(
+            image_types=["PUBLIC_IMAGE"], image_name_regex=s.image_name_regex, instance_type=s.instance_type, opts=invoke
+        ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
+        self.server = Server(
+            f"{name}-host",
+            ServerArgs(
+                zone=s.zone,
+                instance_type=s.instance_type,
+                image_id=image_id,
+                vpc_id=self.network.vpc.id,
+                subnet_id=self.network.subnet.id,
+                security_group_id=self.network.security_group.id,
+                ssh_public_key=s.ssh_public_key,
+                key_name=f"xqfc_{s.environment}",
+                user_data=user_data,
+                system_disk_type=s.system_disk_type,
+                system_disk_size=s.system_disk_size,
+                data_disk_type=s.data_disk_type,
+                data_disk_size=s.data_disk_size,
+                bandwidth_mbps=s.bandwidth_mbps,
+                deletion_protection=s.deletion_protection,
+                hostname=f"xqfc-{s.environment}",
+                tags=tags,
+            ),
+            with_provider,
+        )
+        app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
+        self.bucket = Bucket(
+            f"{name}-storage",
+            BucketArgs(
+                name=pulumi.Output.concat(s.bucket_base_name, "-", app_id),
+                retention_days=s.backup_retention_days,
+                protect=s.deletion_protection,
+                tags=tags,
+            ),
+            with_provider,
+        )
+        vm = self.server.instance
+        self.edge = Edge(
+            f"{name}-edge",
+            EdgeArgs(
+                dns_zone=s.dns_zone,
+                names=s.site_names,
+                record_names={n: s.record_name(n) for n in s.site_names},
+                origin_ip=vm.public_ip,
+                cdn_name=s.www_domain if s.cdn_enabled else None,
+                static_cache_days=s.static_cache_days,
+                contact_email=s.certificate_email,
+            ),
+            with_provider,
+        )
+        site_cert = self.edge.certificates[s.domain]
+        self.foundation = Foundation(
+            cloud="tencentcloud",
+            hosts=[Host("primary", vm.public_ip, vm.private_ip, s.deploy_user, 22, vm)],
+            storage=ObjectStore(self.bucket.name, s3_endpoint(s.region), s.region),
+            certificate=Certificate(
+                id=site_cert.id,
+                certificate_pem=site_cert.certificate_public_key,
+                private_key_pem=pulumi.Output.secret(site_cert.certificate_private_key),
+            ),
+            dns_names=s.site_names,
+            cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
+        )
+        self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
+
+
+def _first_image(imgs, regex: str) -> str:
+    if not imgs:
+        raise ValueError(f"no public image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
+    return imgs[0].image_id

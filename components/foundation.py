@@ -1,0 +1,59 @@
+"""What the rest of the program may know about the cloud: the neutral foundation.
+
+Each cloud adapter under components/cloud/ builds its resources and hands back a
+`Foundation`. Runtime services, outputs and tests read only this, so nothing outside
+components/cloud/ asks which cloud it is on. Hosts come as a list so a load-balanced
+topology can hand out more than one without changing the consumers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    public_ip: pulumi.Output[str]
+    private_ip: pulumi.Output[str]
+    ssh_user: str
+    ssh_port: int
+    # The VM resource, so that whatever runs on the host can depend on it.
+    resource: pulumi.Resource
+
+    @property
+    def ssh_endpoint(self) -> pulumi.Output[str]:
+        return pulumi.Output.concat(self.ssh_user, "@", self.public_ip, ":", str(self.ssh_port))
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """A bucket reachable through the S3-compatible API (boto3 with endpoint_url)."""
+
+    bucket: pulumi.Output[str]
+    s3_endpoint: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The site certificate: an id the cloud's CDN uses, and PEM material for nginx."""
+
+    id: pulumi.Output[str]
+    certificate_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]  # secret
+
+
+@dataclass(frozen=True)
+class Foundation:
+    cloud: str
+    hosts: list[Host]
+    storage: ObjectStore
+    certificate: Certificate
+    dns_names: list[str]
+    cdn_domain: pulumi.Output[str] | None
+
+    @property
+    def primary_host(self) -> Host:
+        return self.hosts[0]

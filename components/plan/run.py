@@ -1,0 +1,83 @@
+"""Run the whole program (`__main__.py`) for one stack under mocks and collect the result."""
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.plan.mocks import CloudMocks, RecordingMonitor, Registration
+from components.plan.stack_config import project_name, read_stack_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class StackOutput:
+    value: Any
+    secret: bool
+
+
+@dataclass
+class PlanResult:
+    stack: str
+    resources: list[Registration]
+    outputs: dict[str, StackOutput]
+    artifacts: dict[str, str]
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> Registration:
+        found = self.of_type(type_token)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_token}, found {len(found)}")
+        return found[0]
+
+    def by_name(self, name: str) -> Registration:
+        for r in self.resources:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def by_urn(self, urn: str) -> Registration:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+
+async def _resolve(value: Any) -> StackOutput:
+    out = pulumi.Output.from_input(value)
+    return StackOutput(await out.future(), await out.is_secret())
+
+
+def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> PlanResult:
+    """Raises pulumi.RunError with the settings message when the config is invalid."""
+    config, secret_keys = read_stack_config(root, stack, overrides)
+    monitor = RecordingMonitor(CloudMocks())
+    # A previous run in this process leaves its root stack behind; each run needs its own.
+    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(CloudMocks(), project=project_name(root), stack=stack, preview=False, monitor=monitor)
+    runtime_config.set_all_config(config, secret_keys)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+
+    collected: dict[str, Any] = {}
+
+    async def program() -> None:
+        namespace = runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        stack_resource = runtime_settings.get_root_resource()
+        for name, value in dict(stack_resource.outputs).items():  # type: ignore[union-attr]
+            collected.setdefault("outputs", {})[name] = await _resolve(value)
+        platform = namespace.get("platform")
+        artifacts = platform.artifacts() if platform is not None else {}
+        collected["artifacts"] = {k: (await _resolve(v)).value for k, v in artifacts.items()}
+
+    _sync_await(run_pulumi_func(program))
+    return PlanResult(stack, list(monitor.registrations), collected.get("outputs", {}), collected.get("artifacts", {}))

@@ -1,0 +1,330 @@
+"""Stack settings: read once from Pulumi config, validated as a whole, then passed down typed.
+
+Every problem is collected before anything is reported, so a user fixing a stack file sees
+all of them at once, each naming the config key, the bad value and what is allowed.
+Nothing here creates resources; `load()` runs before the first resource is registered.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+PROJECT = "xqfc"
+
+Environment = Literal["dev", "staging", "prod"]
+Cloud = Literal["tencentcloud"]
+
+# Region names are the clouds' own; zones are checked against the region's naming scheme so
+# that a Tencent zone on an Alibaba stack (or a zone of another region) is caught here.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "tencentcloud": (
+        "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu",
+        "ap-chongqing", "ap-hongkong", "ap-singapore",
+    ),
+}
+ZONE_PATTERNS: dict[str, str] = {
+    # ap-guangzhou-3, ap-shanghai-5
+    "tencentcloud": r"^{region}-[1-9][0-9]?$",
+}
+DISK_TYPES: dict[str, tuple[str, ...]] = {
+    "tencentcloud": ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"),
+}
+
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+_SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( \S.*)?$")
+_UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        shown = "(missing)" if self.value is _MISSING else json.dumps(self.value, default=str)
+        return f"{PROJECT}:{self.key} = {shown}: {self.message}"
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(missing)"
+
+
+_MISSING: Any = _Missing()
+
+
+class SettingsError(Exception):
+    """The stack's configuration is invalid; the message lists every problem."""
+
+    def __init__(self, stack: str, problems: list[Problem]):
+        self.stack = stack
+        self.problems = problems
+        lines = [f"invalid configuration for stack '{stack}' ({len(problems)} problem(s)):"]
+        lines += [f"  - {p}" for p in problems]
+        lines.append("Fix them with `pulumi config set <key> <value>` or in Pulumi.<stack>.yaml.")
+        super().__init__("\n".join(lines))
+
+
+class Settings(BaseModel):
+    """Everything a stack can set, typed. Field names map to camelCase config keys."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    environment: Environment
+    cloud: Cloud = "tencentcloud"
+    region: str = "ap-guangzhou"
+    zone: str = "ap-guangzhou-3"
+
+    domain: str
+    dns_zone: str
+    admin_cidrs: list[str] = Field(min_length=1)
+    ssh_public_key: str
+    deploy_user: str = "deploy"
+
+    instance_type: str = "S5.MEDIUM4"
+    image_id: str | None = None
+    image_name_regex: str = "^Ubuntu Server 24.04 LTS 64"
+    system_disk_type: str = "CLOUD_PREMIUM"
+    system_disk_size: int = Field(50, ge=20, le=1024)
+    data_disk_type: str = "CLOUD_PREMIUM"
+    data_disk_size: int = Field(100, ge=20, le=16000)
+    data_disk_device: str = "/dev/vdb"
+    data_mount_path: str = "/data"
+    bandwidth_mbps: int = Field(5, ge=1, le=200)
+
+    vpc_cidr: str = "10.20.0.0/16"
+    subnet_cidr: str = "10.20.1.0/24"
+
+    deletion_protection: bool = False
+    bucket_name: str | None = None
+    tencent_app_id: str | None = None
+    backup_retention_days: int = Field(7, ge=1, le=3650)
+
+    cdn_enabled: bool = False
+    static_cache_days: int = Field(30, ge=1, le=365)
+    certificate_email: str | None = None
+
+    docker_apt_mirror: str = "https://mirrors.cloud.tencent.com/docker-ce"
+    docker_registry_mirror: str | None = "https://mirror.ccs.tencentyun.com"
+
+    # --- field rules: each names what is allowed ---------------------------------------
+
+    @field_validator("domain", "dns_zone")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        if not _DOMAIN_RE.match(v):
+            raise ValueError("must be a lower-case DNS name such as xqfc.example")
+        return v
+
+    @field_validator("admin_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        bad = []
+        for c in v:
+            try:
+                ipaddress.ip_network(c, strict=True)
+            except ValueError:
+                bad.append(c)
+        if bad:
+            raise ValueError(f"not valid CIDR blocks: {bad}; use forms like 203.0.113.7/32")
+        return v
+
+    @field_validator("vpc_cidr", "subnet_cidr")
+    @classmethod
+    def _private_cidr(cls, v: str) -> str:
+        try:
+            net = ipaddress.ip_network(v, strict=True)
+        except ValueError as e:
+            raise ValueError(f"not a valid CIDR block ({e})") from None
+        if not net.is_private or net.version != 4:
+            raise ValueError("must be a private IPv4 range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)")
+        if not 16 <= net.prefixlen <= 28:
+            raise ValueError("prefix length must be between /16 and /28")
+        return v
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _ssh_key(cls, v: str) -> str:
+        if not _SSH_KEY_RE.match(v.strip()):
+            raise ValueError("must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*)")
+        return v.strip()
+
+    @field_validator("deploy_user")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        if not _UNIX_USER_RE.match(v) or v == "root":
+            raise ValueError("must be a lower-case Unix user name other than root")
+        return v
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _bucket(cls, v: str | None) -> str | None:
+        if v is not None and not _BUCKET_RE.match(v):
+            raise ValueError("must be 3-40 characters of a-z, 0-9 and '-', not starting or ending with '-'")
+        return v
+
+    @field_validator("tencent_app_id")
+    @classmethod
+    def _app_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9]{6,12}", v):
+            raise ValueError("must be the numeric Tencent Cloud APPID (e.g. 1250000000)")
+        return v
+
+    @field_validator("docker_apt_mirror", "docker_registry_mirror")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v == "":
+            return None
+        if v is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
+            raise ValueError("must be an https:// URL")
+        return v.rstrip("/") if v else v
+
+    @field_validator("data_disk_device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if not re.fullmatch(r"/dev/[a-z0-9/]+", v):
+            raise ValueError("must be a block device path such as /dev/vdb")
+        return v
+
+    @field_validator("data_mount_path")
+    @classmethod
+    def _mount(cls, v: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_/-]+", v) or v in ("/", "/usr", "/etc", "/var", "/boot"):
+            raise ValueError("must be an absolute path of its own such as /data")
+        return v.rstrip("/")
+
+    # --- derived values -----------------------------------------------------------------
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def www_domain(self) -> str:
+        return f"www.{self.domain}"
+
+    @property
+    def site_names(self) -> list[str]:
+        return [self.domain, self.www_domain]
+
+    @property
+    def bucket_base_name(self) -> str:
+        return self.bucket_name or f"{PROJECT}-{self.environment}"
+
+    def record_name(self, fqdn: str) -> str:
+        """DNS record name relative to the zone (`@` for the apex)."""
+        if fqdn == self.dns_zone:
+            return "@"
+        return fqdn[: -(len(self.dns_zone) + 1)]
+
+
+def _cross_checks(s: Settings) -> list[Problem]:
+    """Rules that involve more than one key or depend on the environment."""
+    p: list[Problem] = []
+    if s.region not in REGIONS[s.cloud]:
+        p.append(Problem("region", s.region, f"not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}"))
+    elif not re.match(ZONE_PATTERNS[s.cloud].format(region=re.escape(s.region)), s.zone):
+        p.append(Problem("zone", s.zone, f"not a zone of {s.cloud} region {s.region} (e.g. {s.region}-3)"))
+    for key, value in (("systemDiskType", s.system_disk_type), ("dataDiskType", s.data_disk_type)):
+        if value not in DISK_TYPES[s.cloud]:
+            p.append(Problem(key, value, f"allowed on {s.cloud}: {', '.join(DISK_TYPES[s.cloud])}"))
+    if s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
+        p.append(Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)"))
+    vpc = ipaddress.ip_network(s.vpc_cidr)
+    if not ipaddress.ip_network(s.subnet_cidr).subnet_of(vpc):
+        p.append(Problem("subnetCidr", s.subnet_cidr, f"must lie inside vpcCidr {s.vpc_cidr}"))
+    world = [c for c in s.admin_cidrs if ipaddress.ip_network(c).prefixlen == 0]
+    if world and s.environment != "dev":
+        p.append(Problem("adminCidrs", world, f"SSH open to the world is refused in {s.environment}; list the operators' networks"))
+    if s.is_prod:
+        if not s.deletion_protection:
+            p.append(Problem("deletionProtection", False, "must be true in prod"))
+        if s.backup_retention_days < 30:
+            p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
+    if s.data_mount_path == s.data_disk_device:
+        p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
+    return p
+
+
+def _list_fields() -> set[str]:
+    out = set()
+    for name, field in Settings.model_fields.items():
+        ann = field.annotation
+        if get_origin(ann) is list or any(get_origin(a) is list for a in get_args(ann)):
+            out.add(field.alias or name)
+    return out
+
+
+def _optional_fields() -> set[str]:
+    return {f.alias or n for n, f in Settings.model_fields.items() if not f.is_required() and f.default is None}
+
+
+def _problems_from(err: ValidationError, raw: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    for e in err.errors():
+        key = str(e["loc"][0]) if e["loc"] else "(config)"
+        if e["type"] == "missing":
+            problems.append(Problem(key, _MISSING, "is required"))
+        elif e["type"] == "extra_forbidden":
+            problems.append(Problem(key, raw.get(key), "is not a known setting (typo?); see the config table in README"))
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            problems.append(Problem(key, raw.get(key, e.get("input")), msg))
+    return problems
+
+
+def from_mapping(raw: Mapping[str, Any], stack: str) -> Settings:
+    """Validate a mapping of camelCase keys (strings as Pulumi config holds them, or typed)."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    lists = _list_fields()
+    optional = _optional_fields()
+    for key, value in raw.items():
+        if value == "" and key in optional:
+            # Pulumi.yaml declares optional strings with default "" (a key without a default is required).
+            continue
+        if key in lists and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                problems.append(Problem(key, value, "must be a list, e.g. pulumi config set --path 'adminCidrs[0]' 203.0.113.7/32"))
+                continue
+        values[key] = value
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as err:
+        raise SettingsError(stack, problems + _problems_from(err, values)) from None
+    problems += _cross_checks(settings)
+    if problems:
+        raise SettingsError(stack, problems)
+    return settings
+
+
+def project_config() -> dict[str, Any]:
+    """The project's own config keys (`xqfc:*`) as the Pulumi runtime holds them."""
+    from pulumi.runtime import config as rc
+
+    merged = {**rc.get_config_env(), **rc.CONFIG.get()}
+    out = {}
+    for k, v in merged.items():
+        ns, _, key = k.partition(":")
+        if ns == PROJECT:
+            # Older engines send `project:config:key`.
+            out[key.removeprefix("config:")] = v
+    return out
+
+
+def load() -> Settings:
+    import pulumi
+
+    return from_mapping(project_config(), pulumi.get_stack())
