@@ -101,6 +101,7 @@ class CloudMocks(pulumi.runtime.Mocks):
 
     def __init__(self) -> None:
         self._ips = itertools.count(10)
+        self.calls: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
@@ -123,6 +124,7 @@ class CloudMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append(args.token)
         if args.token == "tencentcloud:Images/getInstance:getInstance":
             return {
                 "images": [

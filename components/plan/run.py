@@ -30,6 +30,7 @@ class PlanResult:
     resources: list[Registration]
     outputs: dict[str, StackOutput]
     artifacts: dict[str, str]
+    invokes: list[str]
 
     def of_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -61,10 +62,11 @@ async def _resolve(value: Any) -> StackOutput:
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> PlanResult:
     """Raises pulumi.RunError with the settings message when the config is invalid."""
     config, secret_keys = read_stack_config(root, stack, overrides)
-    monitor = RecordingMonitor(CloudMocks())
+    mocks = CloudMocks()
+    monitor = RecordingMonitor(mocks)
     # A previous run in this process leaves its root stack behind; each run needs its own.
     runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(CloudMocks(), project=project_name(root), stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project_name(root), stack=stack, preview=False, monitor=monitor)
     runtime_config.set_all_config(config, secret_keys)
     runtime_settings.SETTINGS.rpc_manager.clear()
 
@@ -80,4 +82,4 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
         collected["artifacts"] = {k: (await _resolve(v)).value for k, v in artifacts.items()}
 
     _sync_await(run_pulumi_func(program))
-    return PlanResult(stack, list(monitor.registrations), collected.get("outputs", {}), collected.get("artifacts", {}))
+    return PlanResult(stack, list(monitor.registrations), collected.get("outputs", {}), collected.get("artifacts", {}), list(mocks.calls))

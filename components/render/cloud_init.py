@@ -73,6 +73,7 @@ def bootstrap_script(spec: CloudInitSpec) -> str:
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=/dev/null
 . /etc/os-release
 
 install -m 0755 -d /etc/apt/keyrings

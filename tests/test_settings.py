@@ -1,0 +1,146 @@
+"""Bad configuration is refused with a message naming the key, the value and what is allowed."""
+from __future__ import annotations
+
+import pytest
+
+from components.settings import Settings, SettingsError, from_mapping
+from components.plan.stack_config import read_stack_config
+from components.plan.run import ROOT
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM/x0NSt3Px2UDd5ZICU+UpRja2RLYY+gcmLsPJwtXUM ops@xqfc.example"
+
+
+def valid(env: str = "dev", **extra) -> dict:
+    base = {
+        "environment": env,
+        "domain": "dev.xqfc.example" if env != "prod" else "xqfc.example",
+        "dnsZone": "xqfc.example",
+        "adminCidrs": '["203.0.113.10/32"]',
+        "sshPublicKey": KEY,
+    }
+    if env == "prod":
+        base.update(deletionProtection="true", backupRetentionDays="30")
+    base.update(extra)
+    return base
+
+
+def problems(raw: dict, stack: str = "test") -> list:
+    with pytest.raises(SettingsError) as info:
+        from_mapping(raw, stack)
+    return info.value.problems
+
+
+# (description, raw config, the key that must be named, a fragment of the message)
+INVALID = [
+    ("unknown environment", valid(environment="production"), "environment", "'dev', 'staging' or 'prod'"),
+    ("unknown cloud", valid(cloud="aws"), "cloud", "tencentcloud"),
+    ("region of no cloud", valid(region="us-east-1"), "region", "ap-guangzhou"),
+    ("zone outside the region", valid(zone="ap-shanghai-2"), "zone", "ap-guangzhou"),
+    ("Alibaba zone on Tencent", valid(zone="cn-hangzhou-h"), "zone", "not a zone"),
+    ("domain with capitals and underscore", valid(domain="Dev_XQFC.example"), "domain", "DNS name"),
+    ("domain outside the DNS zone", valid(domain="dev.other.example"), "domain", "xqfc.example"),
+    ("admin CIDR not a CIDR", valid(adminCidrs='["203.0.113.10/33"]'), "adminCidrs", "CIDR"),
+    ("admin CIDRs empty", valid(adminCidrs="[]"), "adminCidrs", "at least 1"),
+    ("admin CIDRs not a list", valid(adminCidrs="203.0.113.10/32"), "adminCidrs", "must be a list"),
+    ("SSH open to the world in prod", valid("prod", adminCidrs='["0.0.0.0/0"]'), "adminCidrs", "world"),
+    ("SSH open to the world in staging", valid("staging", adminCidrs='["0.0.0.0/0"]'), "adminCidrs", "world"),
+    ("prod without deletion protection", valid("prod", deletionProtection="false"), "deletionProtection", "true in prod"),
+    ("prod retention below 30 days", valid("prod", backupRetentionDays="7"), "backupRetentionDays", "30"),
+    ("retention zero", valid(backupRetentionDays="0"), "backupRetentionDays", "greater than or equal to 1"),
+    ("retention not a number", valid(backupRetentionDays="a week"), "backupRetentionDays", "integer"),
+    ("SSH key not a public key", valid(sshPublicKey="-----BEGIN OPENSSH PRIVATE KEY-----"), "sshPublicKey", "OpenSSH public key"),
+    ("system disk too small", valid(systemDiskSize="10"), "systemDiskSize", "greater than or equal to 20"),
+    ("disk type of another cloud", valid(systemDiskType="cloud_essd"), "systemDiskType", "CLOUD_PREMIUM"),
+    ("bandwidth too high", valid(bandwidthMbps="1000"), "bandwidthMbps", "less than or equal to 200"),
+    ("public VPC range", valid(vpcCidr="8.8.0.0/16"), "vpcCidr", "private"),
+    ("subnet outside the VPC", valid(subnetCidr="10.99.1.0/24"), "subnetCidr", "inside vpcCidr"),
+    ("root as deploy user", valid(deployUser="root"), "deployUser", "other than root"),
+    ("bucket name with capitals", valid(bucketName="XQFC_Bucket"), "bucketName", "a-z"),
+    ("APPID not numeric", valid(tencentAppId="appid-abc"), "tencentAppId", "numeric"),
+    ("mirror over plain http", valid(dockerAptMirror="http://mirrors.example/docker-ce"), "dockerAptMirror", "https://"),
+    ("boolean that is not one", valid(cdnEnabled="maybe"), "cdnEnabled", "boolean"),
+    ("misspelt key", valid(adminCidr='["203.0.113.10/32"]'), "adminCidr", "not a known setting"),
+    ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
+]
+
+
+@pytest.mark.parametrize("raw,key,fragment", [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+def test_invalid_input_names_key_value_and_allowed(raw, key, fragment):
+    found = problems(raw)
+    named = [p for p in found if p.key == key]
+    assert named, f"no problem names {key}: {[str(p) for p in found]}"
+    assert any(fragment in p.message for p in named), [str(p) for p in named]
+    message = str(SettingsError("test", found))
+    assert f"xqfc:{key}" in message
+
+
+def test_every_problem_is_reported_at_once():
+    raw = valid(environment="dev", domain="BAD", adminCidrs='["x"]', systemDiskSize="1", cloud="gcp")
+    keys = {p.key for p in problems(raw)}
+    assert {"domain", "adminCidrs", "systemDiskSize", "cloud"} <= keys
+
+
+def test_cross_checks_are_reported_together():
+    raw = valid("prod", deletionProtection="false", backupRetentionDays="7", adminCidrs='["0.0.0.0/0"]', zone="ap-beijing-1")
+    keys = {p.key for p in problems(raw)}
+    assert keys == {"deletionProtection", "backupRetentionDays", "adminCidrs", "zone"}
+
+
+def test_bad_value_is_shown():
+    (p,) = problems(valid(bandwidthMbps="1000"))
+    assert "1000" in str(p)
+
+
+def test_valid_minimal_config_gets_defaults():
+    s = from_mapping(valid(), "dev")
+    assert s.cloud == "tencentcloud" and s.system_disk_size == 50 and s.admin_cidrs == ["203.0.113.10/32"]
+    assert s.record_name("dev.xqfc.example") == "dev" and s.record_name("www.dev.xqfc.example") == "www.dev"
+
+
+def test_empty_optional_strings_mean_unset():
+    s = from_mapping(valid(imageId="", bucketName="", dockerRegistryMirror=""), "dev")
+    assert s.image_id is None and s.bucket_name is None and s.docker_registry_mirror is None
+    assert s.bucket_base_name == "xqfc-dev"
+
+
+def test_world_ssh_allowed_only_in_dev():
+    s = from_mapping(valid(adminCidrs='["0.0.0.0/0"]'), "dev")
+    assert s.admin_cidrs == ["0.0.0.0/0"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_stack_files_are_valid_and_never_open_ssh_to_the_world(stack):
+    config, _ = read_stack_config(ROOT, stack)
+    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("xqfc:")}
+    s = from_mapping(raw, stack)
+    assert s.environment == stack
+    assert all(not c.endswith("/0") for c in s.admin_cidrs)
+
+
+def test_stacks_differ_where_they_should():
+    loaded = {}
+    for stack in ("dev", "staging", "prod"):
+        config, _ = read_stack_config(ROOT, stack)
+        loaded[stack] = from_mapping({k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("xqfc:")}, stack)
+    dev, prod = loaded["dev"], loaded["prod"]
+    assert dev.instance_type == "S5.MEDIUM4" and not dev.deletion_protection and not dev.cdn_enabled
+    assert prod.deletion_protection and prod.cdn_enabled
+    assert prod.backup_retention_days == max(s.backup_retention_days for s in loaded.values())
+    assert dev.backup_retention_days == min(s.backup_retention_days for s in loaded.values())
+    assert prod.domain == prod.dns_zone and dev.domain != dev.dns_zone
+
+
+def test_pulumi_yaml_declares_every_setting_with_matching_default():
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    fields = {f.alias: f for f in Settings.model_fields.values()}
+    assert set(declared) == set(fields)
+    for key, decl in declared.items():
+        assert decl.get("description"), f"{key} has no description"
+        field = fields[key]
+        if field.is_required():
+            assert "default" not in decl, f"{key} is required but Pulumi.yaml gives a default"
+        else:
+            default = "" if field.default is None else field.default
+            assert decl["default"] == default, f"{key}: Pulumi.yaml {decl['default']!r} != settings {default!r}"
