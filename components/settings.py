@@ -39,7 +39,18 @@ DISK_TYPES: dict[str, tuple[str, ...]] = {
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 _SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( \S.*)?$")
+_IMAGE_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128})?(@sha256:[0-9a-f]{64})?$")
+_DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 _UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+
+
+# Secret settings are not part of the typed model: they stay Pulumi secrets (Outputs) from
+# config to resource, and read_secrets() hands them out. A secret key set in plain text is
+# refused, so a password can't sit readable in a stack file.
+SECRET_KEYS: dict[str, str] = {
+    "registryPassword": "Password of registryServer for pulling private images.",
+    "appSecretEnv": "Object of extra secret environment variables for the app (e.g. SMS or map API keys).",
+}
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,30 @@ class Settings(BaseModel):
 
     docker_apt_mirror: str = "https://mirrors.cloud.tencent.com/docker-ce"
     docker_registry_mirror: str | None = "https://mirror.ccs.tencentyun.com"
+
+    # --- services on the VM -------------------------------------------------------------
+    ssh_private_key_path: str | None = None
+    vm_memory_gb: int = Field(4, ge=2, le=512)
+    app_image: str
+    postgres_image: str = "postgres:17-alpine"
+    redis_image: str = "redis:7-alpine"
+    nginx_image: str = "nginx:1.28-alpine"
+    registry_server: str | None = None
+    registry_username: str | None = None
+    app_port: int = Field(8000, ge=1024, le=65535)
+    app_health_path: str = "/health"
+    app_migration_command: str = "alembic upgrade head"
+    app_memory_mb: int = Field(512, ge=128, le=65536)
+    app_cpus: float = Field(1.0, gt=0, le=64)
+    db_name: str = "xqfc"
+    db_user: str = "xqfc"
+    postgres_memory_mb: int = Field(1024, ge=256, le=262144)
+    postgres_max_connections: int = Field(100, ge=20, le=5000)
+    redis_maxmemory_mb: int = Field(256, ge=32, le=65536)
+    redis_eviction_policy: Literal[
+        "noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"
+    ] = "allkeys-lru"
+    client_max_body_mb: int = Field(20, ge=1, le=1024)
 
     # --- field rules: each names what is allowed ---------------------------------------
 
@@ -203,6 +238,27 @@ class Settings(BaseModel):
             raise ValueError("must be an absolute path of its own such as /data")
         return v.rstrip("/")
 
+    @field_validator("app_image", "postgres_image", "redis_image", "nginx_image")
+    @classmethod
+    def _image(cls, v: str) -> str:
+        if not _IMAGE_RE.match(v):
+            raise ValueError("must be an image reference such as registry/repo:tag or repo@sha256:<64 hex>")
+        return v
+
+    @field_validator("db_name", "db_user")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", v):
+            raise ValueError("must be a lower-case SQL identifier (a-z, 0-9, _)")
+        return v
+
+    @field_validator("app_health_path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", v):
+            raise ValueError("must be a URL path such as /health")
+        return v
+
     # --- derived values -----------------------------------------------------------------
 
     @property
@@ -251,6 +307,16 @@ def _cross_checks(s: Settings) -> list[Problem]:
             p.append(Problem("deletionProtection", False, "must be true in prod"))
         if s.backup_retention_days < 30:
             p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
+    if s.is_prod:
+        for key, image in (("appImage", s.app_image), ("postgresImage", s.postgres_image),
+                           ("redisImage", s.redis_image), ("nginxImage", s.nginx_image)):
+            if not _DIGEST_RE.search(image):
+                p.append(Problem(key, image, "prod runs images pinned by digest: <repo>:<tag>@sha256:<64 hex>"))
+    if (s.registry_server is None) != (s.registry_username is None):
+        p.append(Problem("registryUsername", s.registry_username, "registryServer and registryUsername are set together (password: secret registryPassword)"))
+    if s.postgres_memory_mb + s.app_memory_mb + s.redis_maxmemory_mb > s.vm_memory_gb * 1024 * 0.8:
+        p.append(Problem("postgresMemoryMb", s.postgres_memory_mb,
+                         f"app, PostgreSQL and Redis memory exceed 80% of vmMemoryGb={s.vm_memory_gb}; lower them or raise vmMemoryGb"))
     if s.data_mount_path == s.data_disk_device:
         p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
     return p
@@ -283,10 +349,17 @@ def _problems_from(err: ValidationError, raw: Mapping[str, Any]) -> list[Problem
     return problems
 
 
-def from_mapping(raw: Mapping[str, Any], stack: str) -> Settings:
-    """Validate a mapping of camelCase keys (strings as Pulumi config holds them, or typed)."""
+def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | None = None) -> Settings:
+    """Validate a mapping of camelCase keys (strings as Pulumi config holds them, or typed).
+
+    `secret_keys` names the keys whose values are encrypted in the stack's config.
+    """
     problems: list[Problem] = []
     values: dict[str, Any] = {}
+    for key in SECRET_KEYS:
+        if key in raw and key not in (secret_keys or set()):
+            problems.append(Problem(key, "(hidden)", f"must be set as a secret: pulumi config set --secret {key} ..."))
+    raw = {k: v for k, v in raw.items() if k not in SECRET_KEYS}
     lists = _list_fields()
     optional = _optional_fields()
     for key, value in raw.items():
@@ -310,21 +383,41 @@ def from_mapping(raw: Mapping[str, Any], stack: str) -> Settings:
     return settings
 
 
-def project_config() -> dict[str, Any]:
-    """The project's own config keys (`xqfc:*`) as the Pulumi runtime holds them."""
+def project_config() -> tuple[dict[str, Any], set[str]]:
+    """The project's own config keys (`xqfc:*`) as the Pulumi runtime holds them, and which are secret."""
     from pulumi.runtime import config as rc
 
     merged = {**rc.get_config_env(), **rc.CONFIG.get()}
-    out = {}
+    out, secret = {}, set()
     for k, v in merged.items():
         ns, _, key = k.partition(":")
         if ns == PROJECT:
             # Older engines send `project:config:key`.
-            out[key.removeprefix("config:")] = v
-    return out
+            key = key.removeprefix("config:")
+            out[key] = v
+            if rc.is_config_secret(k) or k in rc.get_config_secret_keys_env():
+                secret.add(key)
+    return out, secret
 
 
 def load() -> Settings:
     import pulumi
 
-    return from_mapping(project_config(), pulumi.get_stack())
+    raw, secret = project_config()
+    return from_mapping(raw, pulumi.get_stack(), secret)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    registry_password: Any  # pulumi.Output[str] | None
+    app_secret_env: Any  # pulumi.Output[dict[str, str]]
+
+
+def read_secrets() -> Secrets:
+    import pulumi
+
+    config = pulumi.Config(PROJECT)
+    return Secrets(
+        registry_password=config.get_secret("registryPassword"),
+        app_secret_env=config.get_secret_object("appSecretEnv") or pulumi.Output.secret({}),
+    )

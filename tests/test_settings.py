@@ -7,6 +7,7 @@ from components.settings import Settings, SettingsError, from_mapping
 from components.plan.stack_config import read_stack_config
 from components.plan.run import ROOT
 
+DIGEST = "@sha256:" + "ab" * 32
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM/x0NSt3Px2UDd5ZICU+UpRja2RLYY+gcmLsPJwtXUM ops@xqfc.example"
 
 
@@ -17,9 +18,13 @@ def valid(env: str = "dev", **extra) -> dict:
         "dnsZone": "xqfc.example",
         "adminCidrs": '["203.0.113.10/32"]',
         "sshPublicKey": KEY,
+        "appImage": "ccr.ccs.tencentyun.com/xqfc/app:1.0.0",
     }
     if env == "prod":
-        base.update(deletionProtection="true", backupRetentionDays="30")
+        base.update(deletionProtection="true", backupRetentionDays="30", vmMemoryGb="16")
+        for key, image in (("appImage", "ccr.ccs.tencentyun.com/xqfc/app:1.0.0"), ("postgresImage", "postgres:17-alpine"),
+                           ("redisImage", "redis:7-alpine"), ("nginxImage", "nginx:1.28-alpine")):
+            base[key] = image + DIGEST
     base.update(extra)
     return base
 
@@ -60,6 +65,15 @@ INVALID = [
     ("mirror over plain http", valid(dockerAptMirror="http://mirrors.example/docker-ce"), "dockerAptMirror", "https://"),
     ("boolean that is not one", valid(cdnEnabled="maybe"), "cdnEnabled", "boolean"),
     ("misspelt key", valid(adminCidr='["203.0.113.10/32"]'), "adminCidr", "not a known setting"),
+    ("prod image by tag only", valid("prod", redisImage="redis:7-alpine"), "redisImage", "pinned by digest"),
+    ("image reference with spaces", valid(appImage="my app:latest"), "appImage", "image reference"),
+    ("digest that is not sha256 hex", valid(appImage="app@sha256:xyz"), "appImage", "image reference"),
+    ("unknown eviction policy", valid(redisEvictionPolicy="lru"), "redisEvictionPolicy", "allkeys-lru"),
+    ("memory budget over the VM", valid(postgresMemoryMb="4096", appMemoryMb="1024"), "postgresMemoryMb", "vmMemoryGb"),
+    ("registry user without server", valid(registryUsername="100001"), "registryUsername", "registryServer"),
+    ("secret in plain text", valid(registryPassword="hunter2"), "registryPassword", "--secret"),
+    ("SQL identifier with a dash", valid(dbName="xqfc-db"), "dbName", "SQL identifier"),
+    ("health path without slash", valid(appHealthPath="health"), "appHealthPath", "URL path"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 
@@ -91,6 +105,11 @@ def test_bad_value_is_shown():
     assert "1000" in str(p)
 
 
+def test_secret_keys_are_accepted_when_encrypted():
+    s = from_mapping(valid(registryPassword="ciphertext"), "dev", secret_keys={"registryPassword"})
+    assert not hasattr(s, "registry_password")
+
+
 def test_valid_minimal_config_gets_defaults():
     s = from_mapping(valid(), "dev")
     assert s.cloud == "tencentcloud" and s.system_disk_size == 50 and s.admin_cidrs == ["203.0.113.10/32"]
@@ -110,9 +129,9 @@ def test_world_ssh_allowed_only_in_dev():
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_stack_files_are_valid_and_never_open_ssh_to_the_world(stack):
-    config, _ = read_stack_config(ROOT, stack)
+    config, secret = read_stack_config(ROOT, stack)
     raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("xqfc:")}
-    s = from_mapping(raw, stack)
+    s = from_mapping(raw, stack, {k.split(":", 1)[1] for k in secret})
     assert s.environment == stack
     assert all(not c.endswith("/0") for c in s.admin_cidrs)
 
