@@ -1,0 +1,1 @@
+"""Monitoring configuration renderers (Prometheus, Alertmanager, blackbox, Grafana)."""
