@@ -39,7 +39,7 @@ class Alert:
 
 def duration(seconds: float) -> str:
     """Seconds as the largest whole Prometheus duration unit that represents them exactly."""
-    s = int(round(seconds))
+    s = round(seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if s and s % size == 0:
             return f"{s // size}{unit}"

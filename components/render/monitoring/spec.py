@@ -16,7 +16,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 class ScrapeTargets:
     """host:port of each scraped container, resolved by Docker's DNS on the monitoring network."""
 
-    prometheus: str = "localhost:9090"
+    prometheus: str = "prometheus:9090"
     alertmanager: str = "alertmanager:9093"
     node_exporter: str = "node-exporter:9100"
     cadvisor: str = "cadvisor:8080"
