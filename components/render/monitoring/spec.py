@@ -6,6 +6,7 @@ token) as plain strings inside `apply`, so the rendered text must be treated as 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -157,6 +158,10 @@ class MonitoringSpec:
         parts = urlsplit(self.public_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"public_url {self.public_url!r} must be an absolute http(s) URL")
+        for mount in (self.root_mountpoint, self.data_mountpoint):
+            # They are joined into a PromQL regex; anything but a plain path would change its meaning.
+            if not re.fullmatch(r"/[A-Za-z0-9_./-]*", mount):
+                raise ValueError(f"mount point {mount!r} must be a plain absolute path")
         if self.vm_memory_mib < 2048:
             raise ValueError(f"vm_memory_mib {self.vm_memory_mib} is too small for the monitoring stack")
 
