@@ -44,7 +44,7 @@ def stack_spec(environment: str, **overrides) -> MonitoringSpec:
         vm_memory_mib=STACK_MEMORY[environment],
         thresholds=AlertThresholds.for_environment(environment),
         receivers=STACK_RECEIVERS[environment],
-        retention="7d" if environment == "dev" else "30d",
+        retention={"dev": "7d", "staging": "15d", "prod": "30d"}[environment],
     )
     return dataclasses.replace(spec, **overrides)
 
