@@ -43,6 +43,11 @@ def test_thresholds_reach_the_rendered_rules():
     assert "> 93600" in prod[("BackupStale", "critical")]  # 26 h
 
 
+def test_spec_without_thresholds_takes_its_stacks_defaults():
+    spec = MonitoringSpec(environment="prod", domain="x.example", public_url="https://x.example/", vm_memory_mib=8192)
+    assert spec.thresholds == AlertThresholds.for_environment("prod")
+
+
 def test_restore_drill_allows_eight_days_everywhere():
     for stack in ("dev", "staging", "prod"):
         drill = next(a for a in alerts(stack_spec(stack)) if a.name == "RestoreDrillStale")

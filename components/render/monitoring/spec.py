@@ -139,7 +139,8 @@ class MonitoringSpec:
     public_url: str
     vm_memory_mib: int
     host: str = "vm-1"
-    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    # None takes the stack's defaults, so a prod spec never silently gets dev thresholds.
+    thresholds: AlertThresholds | None = None
     receivers: Receivers = field(default_factory=Receivers)
     retention: str = "15d"
     retention_size: str = ""
@@ -155,6 +156,8 @@ class MonitoringSpec:
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
             raise ValueError(f"environment {self.environment!r} is not one of {ENVIRONMENTS}")
+        if self.thresholds is None:
+            object.__setattr__(self, "thresholds", AlertThresholds.for_environment(self.environment))
         parts = urlsplit(self.public_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"public_url {self.public_url!r} must be an absolute http(s) URL")
