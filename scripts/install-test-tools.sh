@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd). Skips apt entirely when everything is already present, so a
+# yamllint, PostgreSQL, zstd, blackbox exporter). Skips apt entirely when everything is already present, so a
 # warm machine pays nothing.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ declare -A want=(
   [yamllint]=yamllint
   [zstd]=zstd
   [redis-server]=redis-server
+  [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
 )
 missing=()
 for tool in "${!want[@]}"; do
@@ -33,6 +34,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian packages start their daemons; the tests start their own on loopback.
-for svc in nginx redis-server prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
+for svc in nginx redis-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done
