@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd). Skips apt entirely when everything is already present, so a
+# yamllint, PostgreSQL, zstd, redis-server, systemd-analyze). Skips apt entirely when everything is already present, so a
 # warm machine pays nothing.
 set -euo pipefail
 
@@ -12,6 +12,8 @@ declare -A want=(
   [shellcheck]=shellcheck
   [yamllint]=yamllint
   [zstd]=zstd
+  [redis-server]=redis-server
+  [systemd-analyze]=systemd
 )
 missing=()
 for tool in "${!want[@]}"; do
@@ -32,6 +34,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian packages start their daemons; the tests start their own on loopback.
-for svc in nginx prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
+for svc in nginx prometheus prometheus-alertmanager prometheus-node-exporter postgresql redis-server; do
   "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done
