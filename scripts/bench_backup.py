@@ -17,9 +17,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from components.backup.pg import PgCommands  # noqa: E402
-from components.backup.pipeline import codec, file_to_consumer, produce_to_file  # noqa: E402
-from tests.pg_cluster import TempCluster  # noqa: E402
+from components.backup.pg import PgCommands
+from components.backup.pipeline import codec, file_to_consumer, produce_to_file
+from tests.pg_cluster import TempCluster
 
 
 def timed(fn):
@@ -30,7 +30,7 @@ def timed(fn):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=int(os.environ.get("ROWS", 1_000_000)))
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("ROWS", "1000000")))
     args = parser.parse_args()
     cluster = TempCluster().start()
     work = tempfile.mkdtemp(prefix="xqfc-bench-")

@@ -97,7 +97,7 @@ def cli(pg: TempCluster, endpoint: str, *args: str, bucket: str = BUCKET,
     if local_dir:
         argv += ["--local-dir", local_dir]
     env = {k: v for k, v in os.environ.items() if not k.startswith("XQFC_")}
-    return subprocess.run(argv + rest, cwd=REPO, env=env, capture_output=True, text=True,
+    return subprocess.run(argv + rest, cwd=REPO, env=env, check=False, capture_output=True, text=True,
                           timeout=120)
 
 
@@ -145,8 +145,8 @@ def test_backup_then_restore_gives_identical_data_and_metrics(pg, s3, tmp_path):
 
     # Metrics: node-exporter's format, accepted by promtool, with the values of this run.
     prom = textfiles / "xqfc_backup_postgres.prom"
-    lint = subprocess.run([require_tool("promtool"), "check", "metrics"],
-                          stdin=open(prom), capture_output=True, text=True)
+    lint = subprocess.run([require_tool("promtool"), "check", "metrics"], input=prom.read_text(),
+                          check=False, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     values = read_metrics(str(prom))
     assert values['xqfc_backup_last_run_success{kind="postgres"}'] == 1
@@ -308,7 +308,7 @@ def redis_server(tmp_path):
     cli_cmd = f"redis-cli -h 127.0.0.1 -p {port}"
     try:
         for _ in range(100):
-            if subprocess.run([*cli_cmd.split(), "PING"], capture_output=True, text=True).stdout.strip() == "PONG":
+            if subprocess.run([*cli_cmd.split(), "PING"], check=False, capture_output=True, text=True).stdout.strip() == "PONG":
                 break
             time.sleep(0.05)
         yield cli_cmd, tmp_path
@@ -347,7 +347,7 @@ def test_redis_snapshot_round_trips_through_a_real_redis(s3, redis_server, tmp_p
         got = ""
         for _ in range(100):
             got = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), "GET",
-                                  "session:1"], capture_output=True, text=True).stdout.strip()
+                                  "session:1"], check=False, capture_output=True, text=True).stdout.strip()
             if got:
                 break
             time.sleep(0.05)

@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="download, verify, restore into a database")
     _store_args(p), _pg_args(p)
-    p.add_argument("--database", required=True, help="target database")
+    p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None,
+                   help="target database")
     p.add_argument("--source-database", help="backup series to read (default: --database)")
     p.add_argument("--timestamp", default="latest", help="YYYYmmddTHHMMSSZ or latest")
     p.add_argument("--force", action="store_true", help="replace a non-empty target (kept renamed)")

@@ -156,11 +156,12 @@ def _timer(s: BackupScheduleSettings, description: str, on_calendar: str) -> str
     ])
 
 
-UNIT_BASENAMES = ("xqfc-backup-postgres", "xqfc-restore-drill", "xqfc-backup-redis")
+RESTORE_TEMPLATE = "xqfc-restore@.service"
 
 
 def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
-    """File name -> unit text, for /etc/systemd/system. Enable the three `.timer`s."""
+    """File name -> unit text, for /etc/systemd/system. Enable the three `.timer`s; the
+    `xqfc-restore@.service` template is for disaster recovery only."""
     common = _common_env(s)
     redis_env = {**common, "XQFC_BACKUP_REDIS_CLI_CMD":
                  f"docker exec -e REDISCLI_AUTH {s.redis_container} redis-cli"}
@@ -177,6 +178,12 @@ def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
     for base, (description, command, env, calendar) in jobs.items():
         units[f"{base}.service"] = _service(s, description, command, env)
         units[f"{base}.timer"] = _timer(s, description, calendar)
+    # Started by hand (or scripts/dr-restore.sh), never by a timer: `systemctl start
+    # xqfc-restore@latest` or `xqfc-restore@20261122T060000Z`. --force keeps the database it
+    # replaces, renamed, so this is undoable.
+    units[RESTORE_TEMPLATE] = _service(s, "Restore PostgreSQL backup %i into the live database",
+                                       "restore --force --timestamp %i",
+                                       {**common, **_pg_env(s)})
     return units
 
 
