@@ -54,6 +54,17 @@ def s3():
         server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_local_dir(tmp_path_factory):
+    """Local copies go to a temp dir, never to the tool's default /var/backups/xqfc."""
+    global DEFAULT_LOCAL
+    DEFAULT_LOCAL = str(tmp_path_factory.mktemp("local-backups"))
+    yield DEFAULT_LOCAL
+
+
+DEFAULT_LOCAL = ""
+
+
 def seed(pg: TempCluster, db: str, rows: int = 3000) -> None:
     pg.psql(f"CREATE DATABASE {db}")
     pg.psql(
@@ -94,8 +105,9 @@ def cli(pg: TempCluster, endpoint: str, *args: str, bucket: str = BUCKET,
                  "--psql-cmd", pg.tool("psql")]
     if textfile_dir:
         argv += ["--textfile-dir", textfile_dir]
-    if local_dir:
-        argv += ["--local-dir", local_dir]
+    if command in ("backup", "redis-snapshot"):
+        assert DEFAULT_LOCAL
+        argv += ["--local-dir", local_dir or DEFAULT_LOCAL]
     env = {k: v for k, v in os.environ.items() if not k.startswith("XQFC_")}
     return subprocess.run(argv + rest, cwd=REPO, env=env, check=False, capture_output=True, text=True,
                           timeout=120)
