@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: plan test deps dev-deps tools lint clean
+.PHONY: plan test deps dev-deps tools lint clean bench-backup
 
 $(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ plan: deps
 
 test: dev-deps tools
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Backup/restore timings on a throwaway PostgreSQL (a benchmark, not a test).
+bench-backup: dev-deps tools
+	$(PY) scripts/bench_backup.py $(if $(ROWS),--rows $(ROWS))
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd, blackbox exporter). Skips apt entirely when everything is already present, so a
-# warm machine pays nothing.
+# yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze). Skips apt entirely
+# when everything is already present, so a# warm machine pays nothing.
 set -euo pipefail
 
 declare -A want=(
@@ -14,6 +14,7 @@ declare -A want=(
   [zstd]=zstd
   [redis-server]=redis-server
   [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
+  [systemd-analyze]=systemd
 )
 missing=()
 for tool in "${!want[@]}"; do
