@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
 # yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze). Skips apt entirely
-# when everything is already present, so a# warm machine pays nothing.
+# when everything is already present, so a warm machine pays nothing.
 set -euo pipefail
 
 declare -A want=(
