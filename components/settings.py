@@ -49,6 +49,10 @@ _UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
 # refused, so a password can't sit readable in a stack file.
 SECRET_KEYS: dict[str, str] = {
     "registryPassword": "Password of registryServer for pulling private images.",
+    "alertSmtpPassword": "Password of alertSmtpUser on alertSmtpHost.",
+    "alertWecomApiSecret": "WeCom application secret for alert messages.",
+    "alertDingtalkWebhook": "DingTalk robot webhook URL (contains its access token).",
+    "alertDingtalkSecret": "DingTalk robot signing secret (加签), if the robot uses one.",
     "appSecretEnv": "Object of extra secret environment variables for the app (e.g. SMS or map API keys).",
 }
 
@@ -152,6 +156,35 @@ class Settings(BaseModel):
     ] = "allkeys-lru"
     client_max_body_mb: int = Field(20, ge=1, le=1024)
 
+    # --- monitoring ---------------------------------------------------------------------
+    prometheus_retention: str = "15d"
+    grafana_public: bool = False
+    alert_email_to: str | None = None
+    alert_email_from: str | None = None
+    alert_smtp_host: str | None = None
+    alert_smtp_user: str | None = None
+    alert_wecom_corp_id: str | None = None
+    alert_wecom_agent_id: str | None = None
+    alert_wecom_to_user: str | None = None
+    alert_wecom_to_party: str | None = None
+    prometheus_image: str = "prom/prometheus:v3.5.0"
+    alertmanager_image: str = "prom/alertmanager:v0.28.1"
+    grafana_image: str = "grafana/grafana:12.1.1"
+    node_exporter_image: str = "prom/node-exporter:v1.9.1"
+    cadvisor_image: str = "gcr.io/cadvisor/cadvisor:v0.52.1"  # not on Docker Hub: mirror it into your registry
+    postgres_exporter_image: str = "prometheuscommunity/postgres-exporter:v0.17.1"
+    redis_exporter_image: str = "oliver006/redis_exporter:v1.75.0"
+    nginx_exporter_image: str = "nginx/nginx-prometheus-exporter:1.4.2"
+    blackbox_exporter_image: str = "prom/blackbox-exporter:v0.27.0"
+    dingtalk_bridge_image: str = "timonwong/prometheus-webhook-dingtalk:v2.1.0"
+
+    # --- backups ------------------------------------------------------------------------
+    backup_schedule: str = "daily"
+    backup_keep_newest: int = Field(3, ge=1, le=100)
+    backup_local_days: int = Field(2, ge=0, le=30)
+    drill_schedule: str = "Sun *-*-* 04:00:00"
+    redis_snapshot_schedule: str = "*-*-* 03:30:00"
+
     # --- field rules: each names what is allowed ---------------------------------------
 
     @field_validator("domain", "dns_zone")
@@ -238,7 +271,40 @@ class Settings(BaseModel):
             raise ValueError("must be an absolute path of its own such as /data")
         return v.rstrip("/")
 
-    @field_validator("app_image", "postgres_image", "redis_image", "nginx_image")
+    @field_validator("prometheus_retention")
+    @classmethod
+    def _retention(cls, v: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]*(h|d|w|y)", v):
+            raise ValueError("must be a Prometheus duration such as 15d or 4w")
+        return v
+
+    @field_validator("alert_email_to", "alert_email_from")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[a-z]{2,}(,[^@\s,]+@[^@\s,]+\.[a-z]{2,})*", v):
+            raise ValueError("must be an email address (several: comma-separated)")
+        return v
+
+    @field_validator("alert_smtp_host")
+    @classmethod
+    def _smarthost(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9.-]+:[0-9]{2,5}", v):
+            raise ValueError("must be host:port, e.g. smtp.exmail.qq.com:465")
+        return v
+
+    @field_validator("backup_schedule", "drill_schedule", "redis_snapshot_schedule")
+    @classmethod
+    def _calendar(cls, v: str) -> str:
+        # systemd OnCalendar; systemd-analyze checks the rendered units in the tests.
+        if not re.fullmatch(r"[A-Za-z0-9*/:.,~ -]{3,64}", v):
+            raise ValueError("must be a systemd OnCalendar expression such as daily or *-*-* 00/6:00:00")
+        return v
+
+    @field_validator(
+        "app_image", "postgres_image", "redis_image", "nginx_image", "prometheus_image", "alertmanager_image",
+        "grafana_image", "node_exporter_image", "cadvisor_image", "postgres_exporter_image", "redis_exporter_image",
+        "nginx_exporter_image", "blackbox_exporter_image", "dingtalk_bridge_image",
+    )
     @classmethod
     def _image(cls, v: str) -> str:
         if not _IMAGE_RE.match(v):
@@ -260,6 +326,14 @@ class Settings(BaseModel):
         return v
 
     # --- derived values -----------------------------------------------------------------
+
+    def images(self) -> dict[str, str]:
+        """Config key -> image reference, for every container image the stack runs."""
+        return {
+            to_camel(name): getattr(self, name)
+            for name in type(self).model_fields
+            if name.endswith("_image")
+        }
 
     @property
     def is_prod(self) -> bool:
@@ -308,8 +382,7 @@ def _cross_checks(s: Settings) -> list[Problem]:
         if s.backup_retention_days < 30:
             p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
     if s.is_prod:
-        for key, image in (("appImage", s.app_image), ("postgresImage", s.postgres_image),
-                           ("redisImage", s.redis_image), ("nginxImage", s.nginx_image)):
+        for key, image in s.images().items():
             if not _DIGEST_RE.search(image):
                 p.append(Problem(key, image, "prod runs images pinned by digest: <repo>:<tag>@sha256:<64 hex>"))
     if (s.registry_server is None) != (s.registry_username is None):
@@ -317,6 +390,13 @@ def _cross_checks(s: Settings) -> list[Problem]:
     if s.postgres_memory_mb + s.app_memory_mb + s.redis_maxmemory_mb > s.vm_memory_gb * 1024 * 0.8:
         p.append(Problem("postgresMemoryMb", s.postgres_memory_mb,
                          f"app, PostgreSQL and Redis memory exceed 80% of vmMemoryGb={s.vm_memory_gb}; lower them or raise vmMemoryGb"))
+    email = [s.alert_email_to, s.alert_email_from, s.alert_smtp_host]
+    if any(email) and not all(email):
+        p.append(Problem("alertEmailTo", s.alert_email_to, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together"))
+    if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
+        p.append(Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together"))
+    if s.backup_local_days > s.backup_retention_days:
+        p.append(Problem("backupLocalDays", s.backup_local_days, f"cannot exceed backupRetentionDays ({s.backup_retention_days})"))
     if s.data_mount_path == s.data_disk_device:
         p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
     return p
@@ -359,6 +439,7 @@ def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | Non
     for key in SECRET_KEYS:
         if key in raw and key not in (secret_keys or set()):
             problems.append(Problem(key, "(hidden)", f"must be set as a secret: pulumi config set --secret {key} ..."))
+    raw_keys = set(raw)
     raw = {k: v for k, v in raw.items() if k not in SECRET_KEYS}
     lists = _list_fields()
     optional = _optional_fields()
@@ -378,6 +459,9 @@ def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | Non
     except ValidationError as err:
         raise SettingsError(stack, problems + _problems_from(err, values)) from None
     problems += _cross_checks(settings)
+    if settings.is_prod and not (settings.alert_email_to or settings.alert_wecom_corp_id or "alertDingtalkWebhook" in raw_keys):
+        problems.append(Problem("alertEmailTo", None, "prod needs an alert receiver: alertEmailTo (+alertEmailFrom, alertSmtpHost), "
+                                "alertWecomCorpId (+alertWecomAgentId, secret alertWecomApiSecret) or secret alertDingtalkWebhook"))
     if problems:
         raise SettingsError(stack, problems)
     return settings
@@ -411,6 +495,10 @@ def load() -> Settings:
 class Secrets:
     registry_password: Any  # pulumi.Output[str] | None
     app_secret_env: Any  # pulumi.Output[dict[str, str]]
+    alert_smtp_password: Any = None
+    alert_wecom_api_secret: Any = None
+    alert_dingtalk_webhook: Any = None
+    alert_dingtalk_secret: Any = None
 
 
 def read_secrets() -> Secrets:
@@ -420,4 +508,8 @@ def read_secrets() -> Secrets:
     return Secrets(
         registry_password=config.get_secret("registryPassword"),
         app_secret_env=config.get_secret_object("appSecretEnv") or pulumi.Output.secret({}),
+        alert_smtp_password=config.get_secret("alertSmtpPassword"),
+        alert_wecom_api_secret=config.get_secret("alertWecomApiSecret"),
+        alert_dingtalk_webhook=config.get_secret("alertDingtalkWebhook"),
+        alert_dingtalk_secret=config.get_secret("alertDingtalkSecret"),
     )

@@ -22,9 +22,10 @@ def valid(env: str = "dev", **extra) -> dict:
     }
     if env == "prod":
         base.update(deletionProtection="true", backupRetentionDays="30", vmMemoryGb="16")
-        for key, image in (("appImage", "ccr.ccs.tencentyun.com/xqfc/app:1.0.0"), ("postgresImage", "postgres:17-alpine"),
-                           ("redisImage", "redis:7-alpine"), ("nginxImage", "nginx:1.28-alpine")):
-            base[key] = image + DIGEST
+        base.update(alertEmailTo="ops@xqfc.example", alertEmailFrom="alerts@xqfc.example", alertSmtpHost="smtp.example.com:465")
+        for field in Settings.model_fields.values():
+            if field.alias.endswith("Image"):
+                base[field.alias] = (base.get(field.alias) or field.default) + DIGEST
     base.update(extra)
     return base
 
@@ -74,6 +75,12 @@ INVALID = [
     ("secret in plain text", valid(registryPassword="hunter2"), "registryPassword", "--secret"),
     ("SQL identifier with a dash", valid(dbName="xqfc-db"), "dbName", "SQL identifier"),
     ("health path without slash", valid(appHealthPath="health"), "appHealthPath", "URL path"),
+    ("prod without any alert receiver", {k: v for k, v in valid("prod").items() if not k.startswith(("alertE", "alertS"))}, "alertEmailTo", "alert receiver"),
+    ("email receiver half configured", valid(alertEmailTo="ops@xqfc.example"), "alertEmailTo", "together"),
+    ("malformed alert address", valid(alertEmailTo="ops at xqfc"), "alertEmailTo", "email address"),
+    ("SMTP host without port", valid(alertSmtpHost="smtp.exmail.qq.com"), "alertSmtpHost", "host:port"),
+    ("retention not a duration", valid(prometheusRetention="30 days"), "prometheusRetention", "15d"),
+    ("local copies kept longer than retention", valid(backupLocalDays="10"), "backupLocalDays", "backupRetentionDays"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 
@@ -103,6 +110,12 @@ def test_cross_checks_are_reported_together():
 def test_bad_value_is_shown():
     (p,) = problems(valid(bandwidthMbps="1000"))
     assert "1000" in str(p)
+
+
+def test_prod_dingtalk_secret_counts_as_a_receiver():
+    raw = {k: v for k, v in valid("prod").items() if not k.startswith("alertE") and not k.startswith("alertS")}
+    s = from_mapping({**raw, "alertDingtalkWebhook": "x"}, "prod", secret_keys={"alertDingtalkWebhook"})
+    assert s.is_prod
 
 
 def test_secret_keys_are_accepted_when_encrypted():
