@@ -34,6 +34,9 @@ class ObjectStore:
     bucket: pulumi.Output[str]
     s3_endpoint: str
     region: str
+    # Keys of a principal limited to this bucket's objects (the backup job's).
+    access_key_id: pulumi.Output[str]
+    secret_access_key: pulumi.Output[str]  # secret
 
 
 @dataclass(frozen=True)

@@ -236,3 +236,19 @@ def test_secret_inputs_are_masked_in_registrations():
     raw = {"password": {SPECIAL_SIG_KEY: SECRET_SIG, "value": "hunter2"}, "size": 50.0}
     assert _clean(raw, mask=True) == {"password": MASK, "size": 50}
     assert _clean(raw, mask=False) == {"password": "hunter2", "size": 50}
+
+
+def test_backup_writer_may_touch_only_this_buckets_objects(plan):
+    import json
+
+    policy = json.loads(plan.one("tencentcloud:Cam/policy:Policy").inputs["document"])
+    bucket = plan.one(T["bucket"]).inputs["bucket"]
+    (statement,) = policy["statement"]
+    assert statement["effect"] == "allow"
+    assert all(r.endswith(f":{bucket}/*") or r.endswith(f":{bucket}") for r in statement["resource"])
+    assert all(a.startswith("name/cos:") and "*" not in a for a in statement["action"])
+    assert not {"name/cos:DeleteBucket", "name/cos:PutBucketACL", "name/cos:PutBucketPolicy"} & set(statement["action"])
+    user = plan.one("tencentcloud:Cam/user:User").inputs
+    assert user["consoleLogin"] is False
+    key = plan.one("tencentcloud:Cam/accessKey:AccessKey")
+    assert key.inputs["targetUin"] == 100000000123

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import json
+
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
-from tencentcloud_iac_pulumi import cdn, cos, dnspod, images, instance, key, security, ssl, subnet, user, vpc
+from tencentcloud_iac_pulumi import cam, cdn, cos, dnspod, images, instance, key, security, ssl, subnet, user, vpc
 
 from components.firewall import WORLD, IngressRule, ingress_policy
 from components.foundation import Certificate, Foundation, Host, ObjectStore
@@ -147,9 +149,28 @@ class Server(pulumi.ComponentResource):
 @dataclass(frozen=True)
 class BucketArgs:
     name: pulumi.Input[str]
+    app_id: pulumi.Input[str]
+    region: str
     retention_days: int
     protect: bool
     tags: dict[str, str]
+    writer_name: str
+
+
+# What the backup job needs, nothing more: no bucket deletion, no ACL or policy changes.
+WRITER_ACTIONS = [
+    "name/cos:PutObject", "name/cos:GetObject", "name/cos:HeadObject", "name/cos:DeleteObject", "name/cos:GetBucket",
+    "name/cos:InitiateMultipartUpload", "name/cos:UploadPart", "name/cos:CompleteMultipartUpload",
+    "name/cos:AbortMultipartUpload", "name/cos:ListMultipartUploads", "name/cos:ListParts",
+]
+
+
+def writer_policy(region: str, app_id: str, bucket: str) -> str:
+    resource = f"qcs::cos:{region}:uid/{app_id}:{bucket}"
+    return json.dumps({
+        "version": "2.0",
+        "statement": [{"effect": "allow", "action": WRITER_ACTIONS, "resource": [f"{resource}/*", resource]}],
+    })
 
 
 class Bucket(pulumi.ComponentResource):
@@ -181,6 +202,21 @@ class Bucket(pulumi.ComponentResource):
             opts=_child(self, protect=args.protect),
         )
         self.name = self.bucket.bucket
+        # A sub-user that can only read and write this bucket's objects, for the backup job on
+        # the VM (S3-compatible API keys); the account's own keys never reach the VM.
+        self.writer = cam.User(
+            f"{name}-writer", name=args.writer_name, use_api=True, console_login=False, force_delete=True,
+            remark="xqfc backups: object access to one bucket", opts=_child(self),
+        )
+        self.policy = cam.Policy(
+            f"{name}-writer-policy",
+            name=f"{args.writer_name}-bucket",
+            document=pulumi.Output.all(args.app_id, self.name).apply(lambda a: writer_policy(args.region, a[0], a[1])),
+            description="Object read/write on the xqfc bucket only",
+            opts=_child(self),
+        )
+        cam.UserPolicyAttachment(f"{name}-writer-attach", user_name=self.writer.name, policy_id=self.policy.id, opts=_child(self))
+        self.access_key = cam.AccessKey(f"{name}-writer-key", target_uin=self.writer.uin, opts=_child(self))
         self.register_outputs({"name": self.name})
 
 
@@ -324,9 +360,12 @@ class TencentFoundation(pulumi.ComponentResource):
             f"{name}-storage",
             BucketArgs(
                 name=pulumi.Output.concat(s.bucket_base_name, "-", app_id),
+                app_id=app_id,
+                region=s.region,
                 retention_days=s.backup_retention_days,
                 protect=s.deletion_protection,
                 tags=tags,
+                writer_name=f"xqfc-{s.environment}-backup",
             ),
             with_provider,
         )
@@ -348,7 +387,11 @@ class TencentFoundation(pulumi.ComponentResource):
         self.foundation = Foundation(
             cloud="tencentcloud",
             hosts=[Host("primary", vm.public_ip, vm.private_ip, s.deploy_user, 22, vm)],
-            storage=ObjectStore(self.bucket.name, s3_endpoint(s.region), s.region),
+            storage=ObjectStore(
+                self.bucket.name, s3_endpoint(s.region), s.region,
+                access_key_id=self.bucket.access_key.access_key,
+                secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret_access_key),
+            ),
             certificate=Certificate(
                 id=site_cert.id,
                 certificate_pem=site_cert.certificate_public_key,

@@ -115,6 +115,10 @@ class CloudMocks(pulumi.runtime.Mocks):
                 certificatePrivateKey="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
                 status=1,
             )
+        elif t == "tencentcloud:Cam/user:User":
+            state.update(uin=100000000123)
+        elif t == "tencentcloud:Cam/accessKey:AccessKey":
+            state.update(accessKey="AKIDmockbackupwriter0001", secretAccessKey="mock-writer-secret")
         elif t == "tencentcloud:Cdn/domain:Domain":
             state.update(cname=f"{args.inputs.get('domain')}.cdn.dnsv1.com")
         elif t == "random:index/randomPassword:RandomPassword":
