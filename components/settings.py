@@ -181,7 +181,7 @@ class Settings(BaseModel):
     # --- backups ------------------------------------------------------------------------
     backup_schedule: str = "daily"
     backup_keep_newest: int = Field(3, ge=1, le=100)
-    backup_local_days: int = Field(2, ge=0, le=30)
+    backup_local_days: int = Field(2, ge=1, le=30)
     drill_schedule: str = "Sun *-*-* 04:00:00"
     redis_snapshot_schedule: str = "*-*-* 03:30:00"
 
