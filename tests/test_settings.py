@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import pytest
-
 from pydantic.alias_generators import to_camel
 
-from components.settings import CLOUD_DEFAULTS, CLOUDS, DISK_TYPES, REGIONS, Settings, SettingsError, from_mapping
-from components.plan.stack_config import read_stack_config
 from components.plan.run import ROOT
+from components.plan.stack_config import read_stack_config
+from components.settings import (
+    CLOUD_DEFAULTS,
+    CLOUDS,
+    DISK_TYPES,
+    REGIONS,
+    Settings,
+    SettingsError,
+    from_mapping,
+)
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM/x0NSt3Px2UDd5ZICU+UpRja2RLYY+gcmLsPJwtXUM ops@xqfc.example"
 

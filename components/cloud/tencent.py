@@ -10,7 +10,19 @@ from dataclasses import dataclass
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
-from tencentcloud_iac_pulumi import cdn, cos, dnspod, images, instance, key, security, ssl, subnet, user, vpc
+from tencentcloud_iac_pulumi import (
+    cdn,
+    cos,
+    dnspod,
+    images,
+    instance,
+    key,
+    security,
+    ssl,
+    subnet,
+    user,
+    vpc,
+)
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
 from components.firewall import WORLD, IngressRule, ingress_policy

@@ -15,8 +15,8 @@ import pulumi
 
 from components.plan.mocks import MASK
 from components.plan.run import ROOT, PlanResult, run_stack, run_stack_on
-from components.settings import CLOUDS
 from components.plan.stack_config import list_stacks
+from components.settings import CLOUDS
 
 
 def resources_document(result: PlanResult) -> list[dict]:
