@@ -12,13 +12,21 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 PROJECT = "xqfc"
 
 Environment = Literal["dev", "staging", "prod"]
-Cloud = Literal["tencentcloud"]
+Cloud = Literal["tencentcloud", "alicloud"]
+CLOUDS: tuple[str, ...] = get_args(Cloud)
 
 # Region names are the clouds' own; zones are checked against the region's naming scheme so
 # that a Tencent zone on an Alibaba stack (or a zone of another region) is caught here.
@@ -27,14 +35,64 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu",
         "ap-chongqing", "ap-hongkong", "ap-singapore",
     ),
-}
-ZONE_PATTERNS: dict[str, str] = {
-    # ap-guangzhou-3, ap-shanghai-5
-    "tencentcloud": r"^{region}-[1-9][0-9]?$",
+    "alicloud": (
+        "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou",
+        "cn-chengdu", "cn-hongkong", "ap-southeast-1",
+    ),
 }
 DISK_TYPES: dict[str, tuple[str, ...]] = {
     "tencentcloud": ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"),
+    "alicloud": ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry"),
 }
+
+# Keys whose sensible value depends on the cloud. Pulumi.yaml declares them with default ""
+# (the CLI always applies schema defaults, so "unset" must be a value of its own), and ""
+# means "this cloud's default" below. `dockerRegistryMirror: none` turns the mirror off.
+NO_MIRROR = "none"
+CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
+    "tencentcloud": {
+        "region": "ap-guangzhou",
+        "zone": "ap-guangzhou-3",
+        "instance_type": "S5.MEDIUM4",  # 2 cores, 4 GB
+        "image_name_regex": "^Ubuntu Server 24.04 LTS 64",
+        "system_disk_type": "CLOUD_PREMIUM",
+        "data_disk_type": "CLOUD_PREMIUM",
+        "docker_apt_mirror": "https://mirrors.cloud.tencent.com/docker-ce",
+        # Reachable only from inside Tencent Cloud, which is where the VM runs.
+        "docker_registry_mirror": "https://mirror.ccs.tencentyun.com",
+    },
+    "alicloud": {
+        "region": "cn-hangzhou",
+        "zone": "cn-hangzhou-h",
+        "instance_type": "ecs.c7.large",  # 2 cores, 4 GB
+        "image_name_regex": "^ubuntu_24_04_x64",
+        "system_disk_type": "cloud_essd",
+        "data_disk_type": "cloud_essd",
+        "docker_apt_mirror": "https://mirrors.aliyun.com/docker-ce",
+        # Alibaba's registry accelerator is per account (https://<id>.mirror.aliyuncs.com):
+        # there is no address that would be right for everyone.
+        "docker_registry_mirror": None,
+    },
+}
+
+
+def zone_pattern(cloud: str, region: str) -> str:
+    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit."""
+    r = re.escape(region)
+    if cloud == "tencentcloud":
+        return rf"^{r}-[1-9][0-9]?$"
+    return rf"^{r}[a-z]$" if region[-1].isdigit() else rf"^{r}-[a-z]$"
+
+
+def zone_example(cloud: str, region: str) -> str:
+    if cloud == "tencentcloud":
+        return f"{region}-3"
+    return f"{region}a" if region[-1].isdigit() else f"{region}-h"
+
+
+def cloud_of_region(region: str) -> str | None:
+    return next((c for c, regions in REGIONS.items() if region in regions), None)
+
 
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
@@ -97,8 +155,9 @@ class Settings(BaseModel):
 
     environment: Environment
     cloud: Cloud = "tencentcloud"
-    region: str = "ap-guangzhou"
-    zone: str = "ap-guangzhou-3"
+    # "" = the cloud's default (CLOUD_DEFAULTS); filled in before validation.
+    region: str = ""
+    zone: str = ""
 
     domain: str
     dns_zone: str
@@ -106,12 +165,12 @@ class Settings(BaseModel):
     ssh_public_key: str
     deploy_user: str = "deploy"
 
-    instance_type: str = "S5.MEDIUM4"
+    instance_type: str = ""
     image_id: str | None = None
-    image_name_regex: str = "^Ubuntu Server 24.04 LTS 64"
-    system_disk_type: str = "CLOUD_PREMIUM"
+    image_name_regex: str = ""
+    system_disk_type: str = ""
     system_disk_size: int = Field(50, ge=20, le=1024)
-    data_disk_type: str = "CLOUD_PREMIUM"
+    data_disk_type: str = ""
     data_disk_size: int = Field(100, ge=20, le=16000)
     data_disk_device: str = "/dev/vdb"
     data_mount_path: str = "/data"
@@ -128,9 +187,31 @@ class Settings(BaseModel):
     cdn_enabled: bool = False
     static_cache_days: int = Field(30, ge=1, le=365)
     certificate_email: str | None = None
+    acme_server_url: str = "https://acme-v02.api.letsencrypt.org/directory"
+    certificate_renew_days: int = Field(30, ge=7, le=60)
 
-    docker_apt_mirror: str = "https://mirrors.cloud.tencent.com/docker-ce"
-    docker_registry_mirror: str | None = "https://mirror.ccs.tencentyun.com"
+    docker_apt_mirror: str = ""
+    docker_registry_mirror: str | None = ""
+
+    # --- cloud-dependent defaults ---------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cloud_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cloud = data.get("cloud", "tencentcloud")
+        defaults = CLOUD_DEFAULTS.get(cloud)
+        if defaults is None:
+            return data  # the `cloud` field reports the unknown cloud itself
+        out = dict(data)
+        for field, default in defaults.items():
+            alias = to_camel(field)
+            given = out.get(alias, out.get(field, ""))
+            if given == "":
+                out.pop(field, None)
+                out[alias] = default
+        return out
 
     # --- services on the VM -------------------------------------------------------------
     ssh_private_key_path: str | None = None
@@ -241,6 +322,13 @@ class Settings(BaseModel):
             raise ValueError("must be 3-40 characters of a-z, 0-9 and '-', not starting or ending with '-'")
         return v
 
+    @field_validator("certificate_email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,63}", v):
+            raise ValueError("must be an email address such as ops@xqfc.example")
+        return v
+
     @field_validator("tencent_app_id")
     @classmethod
     def _app_id(cls, v: str | None) -> str | None:
@@ -248,10 +336,10 @@ class Settings(BaseModel):
             raise ValueError("must be the numeric Tencent Cloud APPID (e.g. 1250000000)")
         return v
 
-    @field_validator("docker_apt_mirror", "docker_registry_mirror")
+    @field_validator("acme_server_url", "docker_apt_mirror", "docker_registry_mirror")
     @classmethod
-    def _https(cls, v: str | None) -> str | None:
-        if v == "":
+    def _https(cls, v: str | None, info: Any) -> str | None:
+        if info.field_name == "docker_registry_mirror" and v == NO_MIRROR:
             return None
         if v is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
             raise ValueError("must be an https:// URL")
@@ -280,7 +368,7 @@ class Settings(BaseModel):
 
     @field_validator("alert_email_to", "alert_email_from")
     @classmethod
-    def _email(cls, v: str | None) -> str | None:
+    def _alert_emails(cls, v: str | None) -> str | None:
         if v is not None and not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[a-z]{2,}(,[^@\s,]+@[^@\s,]+\.[a-z]{2,})*", v):
             raise ValueError("must be an email address (several: comma-separated)")
         return v
@@ -362,12 +450,18 @@ def _cross_checks(s: Settings) -> list[Problem]:
     """Rules that involve more than one key or depend on the environment."""
     p: list[Problem] = []
     if s.region not in REGIONS[s.cloud]:
-        p.append(Problem("region", s.region, f"not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}"))
-    elif not re.match(ZONE_PATTERNS[s.cloud].format(region=re.escape(s.region)), s.zone):
-        p.append(Problem("zone", s.zone, f"not a zone of {s.cloud} region {s.region} (e.g. {s.region}-3)"))
+        other = cloud_of_region(s.region)
+        hint = f"{s.region} is a {other} region but cloud is {s.cloud}; " if other else ""
+        p.append(Problem("region", s.region, f"{hint}not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}"))
+    elif not re.match(zone_pattern(s.cloud, s.region), s.zone):
+        other = [c for c in CLOUDS if c != s.cloud and any(re.match(zone_pattern(c, r), s.zone) for r in REGIONS[c])]
+        hint = f"{s.zone} is a {other[0]} zone but cloud is {s.cloud}; " if other else ""
+        p.append(Problem("zone", s.zone, f"{hint}not a zone of {s.cloud} region {s.region} (e.g. {zone_example(s.cloud, s.region)})"))
     for key, value in (("systemDiskType", s.system_disk_type), ("dataDiskType", s.data_disk_type)):
         if value not in DISK_TYPES[s.cloud]:
             p.append(Problem(key, value, f"allowed on {s.cloud}: {', '.join(DISK_TYPES[s.cloud])}"))
+    if s.tencent_app_id is not None and s.cloud != "tencentcloud":
+        p.append(Problem("tencentAppId", s.tencent_app_id, f"only used on tencentcloud; unset it on a {s.cloud} stack"))
     if s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
         p.append(Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)"))
     vpc = ipaddress.ip_network(s.vpc_cidr)
