@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd). Skips apt entirely when everything is already present, so a
+# yamllint, PostgreSQL, zstd; curl, dash and flock for the release script as on the VM). Skips apt entirely when everything is already present, so a
 # warm machine pays nothing.
 set -euo pipefail
 
@@ -12,6 +12,9 @@ declare -A want=(
   [shellcheck]=shellcheck
   [yamllint]=yamllint
   [zstd]=zstd
+  [curl]=curl
+  [dash]=dash
+  [flock]=util-linux
 )
 missing=()
 for tool in "${!want[@]}"; do

@@ -21,7 +21,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from components.render.nginx import NginxSpec, UpstreamTarget, render_nginx_conf, render_upstream
+from components.render.nginx import (
+    NginxSpec,
+    UpstreamTarget,
+    render_nginx_conf,
+    render_upstream,
+)
 from tests.tools import require_tool
 
 DOMAIN = "xqfc.test"
@@ -49,7 +54,7 @@ class Tls:
 def make_tls(directory: Path, names: list[str]) -> Tls:
     """A throwaway CA and a P-256 server certificate for `names` (fast handshakes)."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xqfc test CA")])
     ca_cert = (
@@ -163,7 +168,7 @@ def write_config(layout: EdgeLayout, spec: NginxSpec, targets: list[UpstreamTarg
 
 def nginx_test(layout: EdgeLayout) -> subprocess.CompletedProcess:
     return subprocess.run([require_tool("nginx"), *layout.nginx_args(), "-t"],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, check=False)
 
 
 def wait_listening(port: int, timeout: float = 5.0) -> bool:
@@ -175,13 +180,26 @@ def wait_listening(port: int, timeout: float = 5.0) -> bool:
     return False
 
 
+def _answers(spec: NginxSpec, timeout: float = 5.0) -> bool:
+    """True once a worker answers. The master listens before it enters its signal loop; a
+    reload signalled in that window is only acted on at the next signal, so callers that
+    reload right away must wait for this."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            http_get(spec.http_port, "/", host=spec.domain, timeout=1)
+            return True
+        time.sleep(0.02)
+    return False
+
+
 @contextlib.contextmanager
 def running_nginx(layout: EdgeLayout, spec: NginxSpec):
     proc = subprocess.Popen([require_tool("nginx"), *layout.nginx_args(), "-g", "daemon off;"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         ports = (spec.http_port, spec.https_port, spec.status_port)
-        if not all(wait_listening(p) for p in ports) or proc.poll() is not None:
+        if not all(wait_listening(p) for p in ports) or not _answers(spec) or proc.poll() is not None:
             log = layout.error_log.read_text() if layout.error_log.exists() else ""
             raise AssertionError(f"nginx did not start: {proc.poll()}\n{log}")
         yield proc

@@ -93,9 +93,9 @@ def test_old_tls_refused_by_server(edge, version):
     spec, _, tls = edge
     ctx = tls.client_context(minimum_version=version, maximum_version=version)
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let the client really offer the old protocol
-    with pytest.raises(ssl.SSLError, match="ALERT_PROTOCOL_VERSION"):
-        with socket.create_connection(("127.0.0.1", spec.https_port), 5) as raw:
-            ctx.wrap_socket(raw, server_hostname=DOMAIN).close()
+    with (pytest.raises(ssl.SSLError, match="ALERT_PROTOCOL_VERSION"),
+          socket.create_connection(("127.0.0.1", spec.https_port), 5) as raw):
+        ctx.wrap_socket(raw, server_hostname=DOMAIN).close()
 
 
 @pytest.mark.parametrize("version, name", [(ssl.TLSVersion.TLSv1_2, "TLSv1.2"),
@@ -103,11 +103,11 @@ def test_old_tls_refused_by_server(edge, version):
 def test_modern_tls_accepted(edge, version, name):
     spec, _, tls = edge
     ctx = tls.client_context(minimum_version=version, maximum_version=version)
-    with socket.create_connection(("127.0.0.1", spec.https_port), 5) as raw:
-        with ctx.wrap_socket(raw, server_hostname=DOMAIN) as conn:
-            assert conn.version() == name
-            if name == "TLSv1.2":
-                assert conn.cipher()[0].startswith("ECDHE-")
+    with (socket.create_connection(("127.0.0.1", spec.https_port), 5) as raw,
+          ctx.wrap_socket(raw, server_hostname=DOMAIN) as conn):
+        assert conn.version() == name
+        if name == "TLSv1.2":
+            assert conn.cipher()[0].startswith("ECDHE-")
 
 
 @pytest.mark.parametrize("path", ["/", f"/static/{STATIC_NAME}"])

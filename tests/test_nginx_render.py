@@ -14,7 +14,14 @@ from components.render.nginx import (
     render_nginx_conf,
     render_upstream,
 )
-from tests.edge_harness import DOMAIN, EdgeLayout, loopback_spec, make_tls, nginx_test, write_config
+from tests.edge_harness import (
+    DOMAIN,
+    EdgeLayout,
+    loopback_spec,
+    make_tls,
+    nginx_test,
+    write_config,
+)
 
 TARGET = [UpstreamTarget("127.0.0.1", 18000)]
 

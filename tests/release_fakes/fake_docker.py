@@ -98,13 +98,13 @@ def cmd_run(args: list[str]) -> None:
         fail(f'Conflict. The container name "/{name}" is already in use', 125)
     port_file = STATE / f"{name}.port"
     port_file.unlink(missing_ok=True)
-    log = open(STATE / f"{name}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, str(STANDIN), "--version", tag,
-         "--health-status", "500" if "unhealthy" in tag else "200",
-         "--port-file", str(port_file)],
-        stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    with open(STATE / f"{name}.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(STANDIN), "--version", tag,
+             "--health-status", "500" if "unhealthy" in tag else "200",
+             "--port-file", str(port_file)],
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
     deadline = time.monotonic() + 10
     while not port_file.exists():
         if time.monotonic() > deadline or proc.poll() is not None:
