@@ -15,9 +15,17 @@
 # Every external command is injectable (DOCKER, CURL, FLOCK, NGINX_*_CMD) so tests drive
 # this same file without Docker. Settings come from the environment; see docs/releases.md.
 #
-# Exit codes: 0 ok, 2 usage, 3 migration failed, 4 container did not start,
+# Exit codes: 0 ok, 2 usage, 3 migration failed, 4 image not pulled or container not started,
 # 5 health check failed, 6 nginx rejected the switch, 7 another release holds the lock.
 set -eu
+
+# Settings the platform installs on the VM (KEY=value lines, root-owned). Values in this file
+# win over the environment; secrets belong in APP_ENV_FILE, never here.
+RELEASE_CONFIG=${RELEASE_CONFIG:-/etc/xqfc/release.conf}
+if [ -f "$RELEASE_CONFIG" ]; then
+  # shellcheck disable=SC1090 # path chosen at run time
+  . "$RELEASE_CONFIG"
+fi
 
 DOCKER=${DOCKER:-docker}
 CURL=${CURL:-curl}
@@ -31,6 +39,7 @@ APP_ENV_FILE=${APP_ENV_FILE:-}
 APP_RUN_ARGS=${APP_RUN_ARGS:-}
 APP_IP_BLUE=${APP_IP_BLUE:-}
 APP_IP_GREEN=${APP_IP_GREEN:-}
+PULL=${PULL:-yes}
 MIGRATE_CMD=${MIGRATE_CMD:-}
 MIGRATE_NETWORK=${MIGRATE_NETWORK:-}
 HEALTH_PATH=${HEALTH_PATH:-/health}
@@ -205,6 +214,11 @@ deploy() {
   if container_exists "$name"; then
     log "removing stale $name"
     remove_container "$name"
+  fi
+
+  # Pull first: a missing image or registry login fails here, before anything changes.
+  if [ "$PULL" = yes ] && ! "$DOCKER" pull -q "$image" >&2; then
+    die 4 "cannot pull $image; ${current_colour:-nothing} still serving"
   fi
 
   if [ "$skip_migration" = yes ]; then

@@ -111,6 +111,7 @@ def release_env(root: Path, **env_overrides: str):
     nginx = f"{require_tool('nginx')} -p {layout.prefix}/ -c {layout.conf}"
     env = {
         "PATH": os.environ["PATH"],
+        "RELEASE_CONFIG": str(root / "absent-release.conf"),
         "FAKE_DOCKER_DIR": str(root / "docker"),
         "DOCKER": str(docker),
         "CURL": require_tool("curl"),
@@ -137,10 +138,12 @@ def release_env(root: Path, **env_overrides: str):
         with running_nginx(layout, spec):
             first = renv.release("deploy", "registry.local/xqfc-app:v1")
             assert first.returncode == 0, first.stderr
-            # `nginx -s reload` only signals the master; its new workers take a moment.
+            # `nginx -s reload` only signals the master: for a moment its old workers still
+            # accept connections (here: proxying to nothing). Settle on 20 v1 answers in a row.
             deadline = time.monotonic() + 5
-            while renv.serving_version() != "v1" and time.monotonic() < deadline:
-                time.sleep(0.05)
+            streak = 0
+            while streak < 20 and time.monotonic() < deadline:
+                streak = streak + 1 if renv.serving_version() == "v1" else 0
             resp = https_get(spec.https_port, "/", tls.client_context())
             assert resp.status == 200, (resp.status, first.stderr, layout.error_log.read_text(),
                                         layout.upstream.read_text(), renv.containers())
@@ -151,6 +154,7 @@ def release_env(root: Path, **env_overrides: str):
 
 @dataclass
 class Sample:
+    path: str
     start: float
     end: float
     version: str | None
@@ -185,7 +189,7 @@ class Load:
             except Exception as exc:  # noqa: BLE001 - every failure counts, whatever its kind
                 error = repr(exc)
             with self._lock:
-                self.samples.append(Sample(start, time.monotonic(), version, error))
+                self.samples.append(Sample(path, start, time.monotonic(), version, error))
 
     def __enter__(self) -> Self:
         for t in self._threads:

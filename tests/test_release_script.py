@@ -30,6 +30,7 @@ def bare(tmp_path):
     (tmp_path / "fake").mkdir()
     env = {
         "PATH": "/usr/bin:/bin",
+        "RELEASE_CONFIG": str(tmp_path / "release.conf"),
         "DOCKER": str(docker),
         "FAKE_DOCKER_DIR": str(tmp_path / "fake"),
         "CURL": require_tool("curl"),
@@ -102,6 +103,28 @@ def test_stale_container_of_target_colour_is_replaced(bare):
     assert result.returncode == 0, result.stderr
     assert "removing stale" in result.stderr
     assert ["rm", "-f", f"{APP_NAME}-green"] in calls()
+
+
+def test_config_file_settings_are_used(bare):
+    run, calls, tmp = bare
+    (tmp / "release.conf").write_text("APP_NAME=shop\nEDGE_NETWORK=front\nMIGRATE_CMD=\n")
+    result = run("deploy", "app:v1")
+    assert result.returncode == 0, result.stderr
+    start = next(c for c in calls() if c[:2] == ["run", "-d"])
+    assert start[start.index("--name") + 1] == "shop-blue"
+    assert start[start.index("--network") + 1] == "front"
+    assert not [c for c in calls() if c[:2] == ["run", "--rm"]]  # empty MIGRATE_CMD: none
+
+
+def test_unpullable_image_changes_nothing(bare):
+    run, calls, tmp = bare
+    assert run("deploy", "app:v1").returncode == 0
+    before = (tmp / "upstream" / "app.conf").read_text()
+    result = run("deploy", "app:v2-missing")
+    assert result.returncode == 4
+    assert "cannot pull" in result.stderr
+    assert not [c for c in calls() if c[0] == "run" and "app:v2-missing" in c]
+    assert (tmp / "upstream" / "app.conf").read_text() == before
 
 
 def test_lock_refuses_concurrent_release(bare):

@@ -34,8 +34,13 @@ def release_under_load(env, capsys, label, *args, min_requests=MIN_REQUESTS, **e
         versions = {}
         for s in samples:
             versions[s.version] = versions.get(s.version, 0) + 1
+        fast = sorted(s.end - s.start for s in samples
+                      if s.path == "/" and switch_start <= s.start <= switch_end)
+        p99 = fast[int(len(fast) * 0.99) - 1] if fast else float("nan")
+        worst = fast[-1] if fast else float("nan")
         print(f"\n[{label}] exit={result.returncode} requests={len(samples)} "
               f"failures={len(load.failures)} release_s={switch_end - switch_start:.2f} "
+              f"latency_during_release_ms p99={p99 * 1000:.0f} max={worst * 1000:.0f} "
               f"versions={versions}")
     return result, samples, load, switch_start, switch_end
 

@@ -7,6 +7,7 @@ and keeps its state in $FAKE_DOCKER_DIR:
                               answers 500 when the image tag contains "unhealthy"
   inspect -f FMT N            "true"/"false" for .State.Running, "127.0.0.1:<port>" for the
                               address format (which must name the edge network), else an id
+  pull IMAGE                  fails when the tag contains "missing"
   stop / rm [-f] / logs / network connect
 Every call is appended to calls.jsonl so tests can check what the script asked for.
 """
@@ -155,6 +156,11 @@ def cmd_rm(args: list[str]) -> None:
     (CONTAINERS / f"{name}.json").unlink()
 
 
+def cmd_pull(args: list[str]) -> None:
+    if "missing" in args[-1].rsplit(":", 1)[-1]:
+        fail(f"manifest for {args[-1]} not found", 1)
+
+
 def cmd_logs(args: list[str]) -> None:
     path = STATE / f"{args[-1]}.log"
     if path.exists():
@@ -174,7 +180,7 @@ def main() -> None:
     with open(STATE / "calls.jsonl", "a") as fh:
         fh.write(json.dumps(argv) + "\n")
     commands = {"run": cmd_run, "inspect": cmd_inspect, "stop": cmd_stop, "rm": cmd_rm,
-                "logs": cmd_logs, "network": cmd_network}
+                "logs": cmd_logs, "pull": cmd_pull, "network": cmd_network}
     if not argv or argv[0] not in commands:
         fail(f"fake docker does not implement: {' '.join(argv)}")
     commands[argv[0]](argv[1:])
