@@ -4,6 +4,7 @@
 #   release.sh deploy IMAGE      migrate, start IMAGE beside the live container, switch nginx
 #   release.sh rollback          deploy the previous image again (no migration)
 #   release.sh status            print the release state
+#   release.sh remove            stop and remove both colours, forget the state (destroy)
 #
 # Why: pulumi-docker replaces a container delete-before-replace, so the app would be down
 # for every release. Instead the app runs as <APP_NAME>-blue / <APP_NAME>-green: the new
@@ -76,7 +77,7 @@ die() {
 }
 
 usage() {
-  sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -296,6 +297,18 @@ main() {
       [ -n "$previous" ] || die 2 "no previous image recorded in $STATE_FILE"
       log "rolling back to $previous"
       deploy "$previous" yes
+      ;;
+    remove)
+      [ $# -eq 0 ] || usage
+      acquire_lock
+      for colour in blue green; do
+        if container_exists "$APP_NAME-$colour"; then
+          "$DOCKER" stop -t "$STOP_TIMEOUT" "$APP_NAME-$colour" >/dev/null || true
+          remove_container "$APP_NAME-$colour"
+        fi
+      done
+      rm -f "$STATE_FILE"
+      log "removed $APP_NAME-blue/green; state cleared"
       ;;
     status)
       if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; else echo "no release yet"; fi

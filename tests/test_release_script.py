@@ -127,6 +127,16 @@ def test_unpullable_image_changes_nothing(bare):
     assert (tmp / "upstream" / "app.conf").read_text() == before
 
 
+def test_remove_clears_both_colours_and_state(bare):
+    run, calls, tmp = bare
+    assert run("deploy", "app:v1").returncode == 0
+    assert run("deploy", "app:v2").returncode == 0
+    result = run("remove")
+    assert result.returncode == 0, result.stderr
+    assert not list((tmp / "fake" / "containers").glob("*.json"))
+    assert run("status").stdout.strip() == "no release yet"
+
+
 def test_lock_refuses_concurrent_release(bare):
     run, calls, tmp = bare
     (tmp / "state").mkdir()
