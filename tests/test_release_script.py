@@ -134,6 +134,7 @@ def test_remove_clears_both_colours_and_state(bare):
     result = run("remove")
     assert result.returncode == 0, result.stderr
     assert not list((tmp / "fake" / "containers").glob("*.json"))
+    assert ["stop", "-t", "30", f"{APP_NAME}-green"] in calls()  # graceful, not just rm -f
     assert run("status").stdout.strip() == "no release yet"
 
 
