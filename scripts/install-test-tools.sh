@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd; curl, dash and flock for the release script as on the VM). Skips apt entirely when everything is already present, so a
-# warm machine pays nothing.
+# yamllint, PostgreSQL, zstd; curl, dash and flock for the release script, as on the VM).
+# Skips apt entirely when everything is already present, so a warm machine pays nothing.
 set -euo pipefail
 
 declare -A want=(
