@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze). Skips apt entirely
-# when everything is already present, so a warm machine pays nothing.
+# yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze; curl, dash and
+# flock for the release script, as on the VM). Skips apt entirely when everything is already
+# present, so a warm machine pays nothing.
 set -euo pipefail
 
 declare -A want=(
@@ -15,6 +16,9 @@ declare -A want=(
   [redis-server]=redis-server
   [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
   [systemd-analyze]=systemd
+  [curl]=curl
+  [dash]=dash
+  [flock]=util-linux
 )
 missing=()
 for tool in "${!want[@]}"; do
