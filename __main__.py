@@ -11,5 +11,5 @@ except settings_module.SettingsError as err:
     # RunError prints the message alone: a config mistake is not a program crash.
     raise pulumi.RunError(str(err)) from None
 
-platform = Platform(f"xqfc-{settings.environment}", settings)
+platform = Platform(f"xqfc-{settings.environment}", settings, settings_module.read_secrets())
 export_contract(platform.contract_values())

@@ -36,6 +36,8 @@ CONTRACT: tuple[OutputSpec, ...] = (
     OutputSpec("bucket_endpoint", "string", False, "S3-compatible endpoint URL of the bucket."),
     OutputSpec("bucket_region", "string", False, "Region to sign S3-compatible requests with."),
     OutputSpec("cdn_domain", "string|null", False, "CDN CNAME target, or null when the CDN is off."),
+    OutputSpec("grafana_url", "string", False, "Where Grafana is reached (public URL, or the SSH tunnel to use)."),
+    OutputSpec("grafana_admin_password", "string", True, "Grafana admin password (generated)."),
 )
 
 

@@ -7,7 +7,8 @@ import pulumi
 
 from components.cloud import build_foundation
 from components.render.cloud_init import CloudInitSpec, render_cloud_init
-from components.settings import Settings
+from components.runtime.host import HostRuntime, HostRuntimeArgs
+from components.settings import Secrets, Settings
 
 
 def cloud_init_spec(s: Settings) -> CloudInitSpec:
@@ -24,16 +25,39 @@ def cloud_init_spec(s: Settings) -> CloudInitSpec:
 
 
 class Platform(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Settings, secrets: Secrets, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:platform:Platform", name, None, opts)
         self.settings = settings
         self.user_data = render_cloud_init(cloud_init_spec(settings))
         self.foundation = build_foundation(f"{name}", settings, self.user_data, pulumi.ResourceOptions(parent=self))
+        self.runtime = HostRuntime(
+            f"{name}-host",
+            HostRuntimeArgs(settings, secrets, self.foundation, public_url=self.site_url),
+            pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs({"public_ip": self.foundation.primary_host.public_ip})
 
-    def artifacts(self) -> dict[str, str]:
-        """Rendered files worth showing in an offline plan, by file name."""
-        return {"cloud-init.yaml": self.user_data}
+    @property
+    def site_url(self) -> str:
+        s = self.settings
+        return f"https://{s.www_domain if s.cdn_enabled else s.domain}"
+
+    def artifacts(self) -> dict[str, Any]:
+        """Rendered files worth showing in an offline plan, by file name (secret ones masked)."""
+        from components.runtime.app import release_conf
+        from components.runtime.monitoring import HOST_DIR as MON_DIR
+
+        rt = self.runtime
+        files: dict[str, Any] = {
+            "cloud-init.yaml": self.user_data,
+            "nginx/nginx.conf": rt.edge.config,
+            "postgres/postgresql.conf": rt.postgres.config,
+            "release/release.conf": release_conf(self.settings),
+        }
+        for spec in rt.monitoring.files_spec:
+            files[spec.path.removeprefix(MON_DIR + "/").join(("monitoring/", ""))] = spec.content
+        files.update({f"backup/systemd/{k}": rt.backups.units.apply(lambda u, k=k: u[k]) for k in rt.backups.unit_names})
+        return files
 
     def contract_values(self) -> dict[str, Any]:
         s, f = self.settings, self.foundation
@@ -46,9 +70,11 @@ class Platform(pulumi.ComponentResource):
             "ssh_endpoint": host.ssh_endpoint,
             "domain": s.domain,
             "dns_names": f.dns_names,
-            "site_url": f"https://{s.www_domain if s.cdn_enabled else s.domain}",
+            "site_url": self.site_url,
             "bucket_name": f.storage.bucket,
             "bucket_endpoint": f.storage.s3_endpoint,
             "bucket_region": f.storage.region,
             "cdn_domain": f.cdn_domain,
+            "grafana_url": self.runtime.monitoring.grafana_url,
+            "grafana_admin_password": self.runtime.monitoring.grafana_password.result,
         }

@@ -225,6 +225,7 @@ class Settings(BaseModel):
     app_port: int = Field(8000, ge=1024, le=65535)
     app_health_path: str = "/health"
     app_migration_command: str = "alembic upgrade head"
+    app_user: str | None = "10001:10001"
     app_memory_mb: int = Field(512, ge=128, le=65536)
     app_cpus: float = Field(1.0, gt=0, le=64)
     db_name: str = "xqfc"
@@ -406,6 +407,13 @@ class Settings(BaseModel):
             raise ValueError("must be a lower-case SQL identifier (a-z, 0-9, _)")
         return v
 
+    @field_validator("app_user")
+    @classmethod
+    def _uid(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[1-9][0-9]{0,9}(:[0-9]{1,10})?", v):
+            raise ValueError("must be a numeric non-root uid[:gid] such as 10001:10001, or empty for the image's own user")
+        return v
+
     @field_validator("app_health_path")
     @classmethod
     def _path(cls, v: str) -> str:
@@ -433,7 +441,10 @@ class Settings(BaseModel):
 
     @property
     def site_names(self) -> list[str]:
-        return [self.domain, self.www_domain]
+        names = [self.domain, self.www_domain]
+        if self.grafana_public:
+            names.append(f"grafana.{self.domain}")
+        return names
 
     @property
     def bucket_base_name(self) -> str:

@@ -12,7 +12,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.plan.mocks import CloudMocks, RecordingMonitor, Registration
+from components.plan.mocks import MASK, CloudMocks, RecordingMonitor, Registration
 from components.plan.stack_config import project_name, read_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,9 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
             collected.setdefault("outputs", {})[name] = await _resolve(value)
         platform = namespace.get("platform")
         artifacts = platform.artifacts() if platform is not None else {}
-        collected["artifacts"] = {k: (await _resolve(v)).value for k, v in artifacts.items()}
+        resolved = {k: await _resolve(v) for k, v in artifacts.items()}
+        # A rendered file holding secrets (alertmanager.yml with SMTP credentials) is masked too.
+        collected["artifacts"] = {k: (MASK + "\n" if r.secret else r.value) for k, r in resolved.items()}
 
     _sync_await(run_pulumi_func(program))
     return PlanResult(

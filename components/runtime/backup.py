@@ -73,7 +73,8 @@ class Backups(pulumi.ComponentResource):
         s = args.settings
         self.units = args.bucket.apply(lambda b: render_backup_units(schedule(s, b, args.s3_endpoint, args.region)))
         files = [FileSpec(f"{TOOL_DIR}/{rel}", text) for rel, text in tool_files().items()]
-        files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in _unit_names()]
+        self.unit_names = _unit_names()
+        files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in self.unit_names]
         env = pulumi.Output.all(args.access_key_id, args.secret_access_key, args.redis_password).apply(
             lambda a: render_credentials_env(a[0], a[1], a[2])
         )

@@ -58,6 +58,9 @@ def remote_image(name: str, ref: str, opts: pulumi.ResourceOptions) -> docker.Re
     return docker.RemoteImage(name, name=ref, keep_locally=True, opts=opts)
 
 
+SUBNETS = {"edge": "172.30.1.0/24", "data": "172.30.2.0/24", "monitoring": "172.30.3.0/24"}
+
+
 @dataclass(frozen=True)
 class RuntimeNetworks:
     edge: docker.Network
@@ -72,8 +75,16 @@ class Networks(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:runtime:Networks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
-        self.edge = docker.Network(f"{name}-edge", name="xqfc-edge", driver="bridge", opts=child)
-        self.data = docker.Network(f"{name}-data", name="xqfc-data", driver="bridge", internal=True, opts=child)
-        self.monitoring = docker.Network(f"{name}-monitoring", name="xqfc-monitoring", driver="bridge", opts=child)
+
+        def network(role: str, internal: bool = False) -> docker.Network:
+            # Fixed subnets: nginx's status endpoint allows exactly the monitoring subnet.
+            return docker.Network(
+                f"{name}-{role}", name=f"xqfc-{role}", driver="bridge", internal=internal,
+                ipam_configs=[docker.NetworkIpamConfigArgs(subnet=SUBNETS[role])], opts=child,
+            )
+
+        self.edge = network("edge")
+        self.data = network("data", internal=True)
+        self.monitoring = network("monitoring")
         self.networks = RuntimeNetworks(self.edge, self.data, self.monitoring)
         self.register_outputs({})

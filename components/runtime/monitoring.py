@@ -124,6 +124,7 @@ class Monitoring(pulumi.ComponentResource):
         files += [FileSpec(f"{HOST_DIR}/grafana/dashboards/{n}", text) for n, text in render_dashboards(spec).items()]
         if spec.receivers.dingtalk:
             files.append(FileSpec(f"{HOST_DIR}/dingtalk/config.yml", pulumi.Output.secret(secret_spec.apply(render_dingtalk_bridge))))
+        self.files_spec = files
         self.files = RemoteFiles(f"{name}-files", args.connection, files, child)
         after_files = pulumi.ResourceOptions(parent=self, depends_on=self.files.commands)
 
