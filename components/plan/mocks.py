@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -69,6 +69,16 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
+        # The engine marks a provider's additional secret outputs secret; the SDK's mock monitor
+        # does not, which would make every generated password look plain. Do what the engine does.
+        for key in request.additionalSecretOutputs:
+            if key in response.object.fields:
+                value = struct_pb2.Value()
+                value.CopyFrom(response.object.fields[key])
+                wrapped = response.object.fields[key].struct_value
+                response.object.fields[key].struct_value.Clear()
+                wrapped.fields[SPECIAL_SIG_KEY].string_value = SECRET_SIG
+                wrapped.fields["value"].CopyFrom(value)
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
             parent = request.parent or None
