@@ -6,8 +6,9 @@
 # Assumes: Pulumi CLI logged in to the state backend; the stack's config (and its secrets
 # provider) intact; the backup bucket survived (it is retained/protected) and the stack points
 # at it; SSH access to the new VM with sudo. See docs/backups.md, "Disaster recovery".
-# Environment: SSH_USER (default ubuntu), HOST_OUTPUT (stack output holding the VM's public IP,
-# default publicIp), SKIP_UP=1 to reuse a VM that is already up.
+# Environment: SSH_USER (default deploy, the stack's deployUser; stack output ssh_endpoint shows
+# it), HOST_OUTPUT (stack output holding the VM's public IP, default public_ip, see
+# components/outputs.py), SKIP_UP=1 to reuse a VM that is already up.
 set -euo pipefail
 
 usage() { echo "usage: $0 STACK [TIMESTAMP|latest]" >&2; exit 2; }
@@ -18,8 +19,8 @@ if [[ ! $timestamp =~ ^(latest|[0-9]{8}T[0-9]{6}Z)$ ]]; then
   echo "bad timestamp: $timestamp" >&2
   usage
 fi
-ssh_user=${SSH_USER:-ubuntu}
-host_output=${HOST_OUTPUT:-publicIp}
+ssh_user=${SSH_USER:-deploy}
+host_output=${HOST_OUTPUT:-public_ip}
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 

@@ -71,7 +71,8 @@ def _stub_bin(tmp_path, restore_ok: bool):
     log = tmp_path / "calls.log"
     (bindir / "pulumi").write_text(
         f'#!/bin/sh\necho "pulumi $*" >> {log}\n'
-        'case "$*" in *"stack output"*) echo 203.0.113.7;; esac\n')
+        # Only the contract's output name answers: a stale default gets an empty host.
+        'case "$*" in *"stack output --stack prod public_ip") echo 203.0.113.7;; esac\n')
     fail = "" if restore_ok else 'case "$*" in *"systemctl start xqfc-restore@"*) exit 1;; esac\n'
     (bindir / "ssh").write_text(f'#!/bin/sh\necho "ssh $*" >> {log}\n{fail}exit 0\n')
     for stub in ("pulumi", "ssh"):
@@ -87,7 +88,7 @@ def test_dr_script_rebuilds_then_restores(tmp_path, restore_ok):
     calls = log.read_text().splitlines()
     assert calls[0] == "pulumi up --yes --skip-preview --stack prod"
     restore = [i for i, c in enumerate(calls) if "systemctl start xqfc-restore@latest.service" in c]
-    assert len(restore) == 1 and "ubuntu@203.0.113.7" in calls[restore[0]]
+    assert len(restore) == 1 and "deploy@203.0.113.7" in calls[restore[0]]
     drill = [i for i, c in enumerate(calls) if "systemctl start xqfc-restore-drill.service" in c]
     if restore_ok:
         assert result.returncode == 0, result.stderr
