@@ -27,6 +27,12 @@ class Host:
         return pulumi.Output.concat(self.ssh_user, "@", self.public_ip, ":", str(self.ssh_port))
 
 
+# The backup job prunes at the retention and always keeps the newest copies; the bucket's own
+# expiry is a backstop behind it, late enough never to delete those newest copies during an
+# outage of the job shorter than this.
+LIFECYCLE_GRACE_DAYS = 14
+
+
 @dataclass(frozen=True)
 class ObjectStore:
     """A bucket reachable through the S3-compatible API (boto3 with endpoint_url)."""

@@ -36,6 +36,11 @@ host=$(pulumi stack output --stack "$stack" "$host_output")
 [ -n "$host" ] || { echo "stack output $host_output is empty" >&2; exit 1; }
 remote=(ssh -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new "$ssh_user@$host")
 
+# `pulumi up` enables the backup timers; until the restore is done they would dump the new,
+# empty database and make it the newest backup. Hold them; they are re-enabled at the end.
+step "holding the backup timers"
+"${remote[@]}" sudo systemctl stop xqfc-backup-postgres.timer xqfc-restore-drill.timer xqfc-backup-redis.timer
+
 step "waiting for PostgreSQL on $host"
 ready=0
 for _ in $(seq 1 60); do

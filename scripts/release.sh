@@ -152,7 +152,12 @@ start_container() {
   # shellcheck disable=SC2086 # APP_RUN_ARGS is a word list of extra docker run options
   "$DOCKER" "$@" $APP_RUN_ARGS "$image" >/dev/null || return 1
   for net in $APP_NETWORKS; do
-    "$DOCKER" network connect "$net" "$name" || return 1
+    # The alias follows the app onto every network: Prometheus scrapes `app` on monitoring.
+    if [ -n "$APP_NETWORK_ALIAS" ]; then
+      "$DOCKER" network connect --alias "$APP_NETWORK_ALIAS" "$net" "$name" || return 1
+    else
+      "$DOCKER" network connect "$net" "$name" || return 1
+    fi
   done
 }
 

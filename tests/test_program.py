@@ -6,6 +6,7 @@ import ipaddress
 import pulumi
 import pytest
 
+from components.foundation import LIFECYCLE_GRACE_DAYS
 from components.firewall import WEB_PORTS, WORLD, ingress_policy
 from components.outputs import CONTRACT, CONTRACT_VERSION
 from components.plan.mocks import MASK
@@ -137,7 +138,7 @@ def test_bucket_is_private_versioned_encrypted_with_retention(plan):
     b = v.bucket(plan)
     assert b.name == f"xqfc-{plan.stack}-{v.account_suffix}"
     assert b.private and b.versioned and b.sse == "AES256"
-    assert b.backup_prefix == "backups/" and b.backup_expiry_days == s.backup_retention_days
+    assert b.backup_prefix == "backups/" and b.backup_expiry_days == s.backup_retention_days + LIFECYCLE_GRACE_DAYS
     assert b.noncurrent_expiry_days >= 1 and b.abort_multipart_days >= 1
     assert b.reg.protect is (plan.stack == "prod")
 

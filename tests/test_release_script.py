@@ -90,6 +90,17 @@ def test_first_release_without_nginx_writes_upstream_and_issues_expected_docker_
     assert '"xqfc-edge"' in address_fmt and address_fmt.endswith(":8000")
 
 
+def test_alias_follows_the_app_onto_every_network(bare):
+    # Prometheus reaches the app as `app` on the monitoring network, not only on the edge one.
+    run, calls, _ = bare
+    assert run("deploy", "app:v1", APP_NETWORK_ALIAS="app").returncode == 0
+    issued = calls()
+    start = next(c for c in issued if c[:2] == ["run", "-d"])
+    assert start[start.index("--network-alias") + 1] == "app"
+    for net in ("xqfc-backend", "xqfc-monitoring"):
+        assert ["network", "connect", "--alias", "app", net, f"{APP_NAME}-blue"] in issued
+
+
 def test_stale_container_of_target_colour_is_replaced(bare):
     run, calls, tmp = bare
     assert run("deploy", "app:v1").returncode == 0  # blue is live

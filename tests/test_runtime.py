@@ -157,3 +157,36 @@ def test_monitoring_config_is_rendered_and_secret_files_masked(plan):
     assert a["monitoring/alertmanager/alertmanager.yml"].strip() == MASK
     (reload,) = [r for r in plan.of_type(COMMAND) if r.name.endswith("-monitoring-reload")]
     assert "kill -s HUP xqfc-prometheus" in reload.inputs["create"]
+
+
+def test_release_config_drives_our_nginx_and_aliases_the_app(plan):
+    conf = plan.artifacts["release/release.conf"]
+    values = dict(line.split("=", 1) for line in conf.strip().splitlines())
+    assert "-c /etc/xqfc-nginx/nginx.conf" in values["NGINX_TEST_CMD"] and "nginx -t" in values["NGINX_TEST_CMD"]
+    assert "-c /etc/xqfc-nginx/nginx.conf" in values["NGINX_RELOAD_CMD"]
+    assert values["APP_NETWORK_ALIAS"] == "app" and "xqfc-monitoring" in values["APP_NETWORKS"]
+    prom = plan.artifacts["monitoring/prometheus/prometheus.yml"]
+    port = plan.config.get("xqfc:appPort", "8000")
+    assert f"app:{port}" in prom
+
+
+def test_backup_age_alert_follows_the_schedule(plan):
+    import yaml
+
+    from components.runtime.monitoring import schedule_interval_hours
+
+    rules = yaml.safe_load(plan.artifacts["monitoring/prometheus/rules/xqfc-alerts.yml"])
+    exprs = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    backup = next(e for name, e in exprs.items() if name.startswith("Backup") and "xqfc_backup_last_success" in e)
+    interval = schedule_interval_hours(plan.config.get("xqfc:backupSchedule", "daily"))
+    assert interval is not None
+    assert str(int((2 * interval + 1) * 3600)) in backup.replace(" ", "") or f"{2 * interval + 1:g}" in backup
+
+
+def test_schedule_intervals():
+    from components.runtime.monitoring import schedule_interval_hours
+
+    assert schedule_interval_hours("daily") == 24
+    assert schedule_interval_hours("*-*-* 00/6:00:00") == 6
+    assert schedule_interval_hours("*-*-* 00/12:00:00") == 12
+    assert schedule_interval_hours("Mon *-*-* 04:00:00") is None

@@ -19,7 +19,7 @@ from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
 from components.firewall import WORLD, IngressRule, ingress_policy
-from components.foundation import Certificate, Foundation, Host, ObjectStore
+from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
 
 BACKUP_PREFIX = "backups/"
@@ -218,7 +218,7 @@ class Bucket(pulumi.ComponentResource):
                     id="backups-retention",
                     prefix=BACKUP_PREFIX,
                     enabled=True,
-                    expirations=[oss.BucketLifecycleRuleExpirationArgs(days=args.retention_days)],
+                    expirations=[oss.BucketLifecycleRuleExpirationArgs(days=args.retention_days + LIFECYCLE_GRACE_DAYS)],
                     # A deleted or overwritten backup stays recoverable for a week.
                     noncurrent_version_expirations=[oss.BucketLifecycleRuleNoncurrentVersionExpirationArgs(days=7)],
                 ),

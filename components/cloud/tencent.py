@@ -29,7 +29,7 @@ from tencentcloud_iac_pulumi import (
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
 from components.firewall import WORLD, IngressRule, ingress_policy
-from components.foundation import Certificate, Foundation, Host, ObjectStore
+from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
 
 DEFAULT_LINE = "默认"
@@ -202,7 +202,7 @@ class Bucket(pulumi.ComponentResource):
                 cos.BucketLifecycleRuleArgs(
                     id="backups-retention",
                     filter_prefix=BACKUP_PREFIX,
-                    expiration=cos.BucketLifecycleRuleExpirationArgs(days=args.retention_days),
+                    expiration=cos.BucketLifecycleRuleExpirationArgs(days=args.retention_days + LIFECYCLE_GRACE_DAYS),
                     # A deleted or overwritten backup stays recoverable for a week.
                     non_current_expiration=cos.BucketLifecycleRuleNonCurrentExpirationArgs(non_current_days=7),
                 ),

@@ -21,6 +21,7 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from components.runtime.containers import LOG_OPTS, remote_image
+from components.runtime.edge import CONF_DIR as NGINX_CONF_DIR
 from components.runtime.edge import CONTAINER as NGINX_CONTAINER
 from components.runtime.edge import UPSTREAM_HOST_FILE
 from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
@@ -31,6 +32,7 @@ RELEASE_DIR = f"{CONFIG_ROOT}/release"
 SCRIPT = f"{RELEASE_DIR}/release.sh"
 RELEASE_CONF = f"{RELEASE_DIR}/release.conf"
 ENV_FILE = f"{CONFIG_ROOT}/app/app.env"
+NGINX_CONF = f"{NGINX_CONF_DIR}/nginx.conf"
 _ENV_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
@@ -65,6 +67,9 @@ def release_conf(s: Settings) -> str:
         "DRAIN_SECONDS": "35",
         "STOP_TIMEOUT": "30",
         "NGINX_CONTAINER": NGINX_CONTAINER,
+        # The edge nginx runs our config, not the image's default: test and reload that one.
+        "NGINX_TEST_CMD": f"docker exec {NGINX_CONTAINER} nginx -t -q -c {NGINX_CONF}",
+        "NGINX_RELOAD_CMD": f"docker exec {NGINX_CONTAINER} nginx -s reload -c {NGINX_CONF}",
         "UPSTREAM_FILE": UPSTREAM_HOST_FILE,
         "STATE_DIR": f"{RELEASE_DIR}/state",
     }

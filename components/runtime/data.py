@@ -128,7 +128,8 @@ class Redis(pulumi.ComponentResource):
             volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")],
             networks_advanced=attach((args.networks.data, [REDIS_HOST])),
             healthcheck=healthcheck(
-                ["CMD-SHELL", f"redis-cli --no-auth-warning -a \"$(sed -n 's/^requirepass //p' {REDIS_CONF})\" ping | grep -q PONG"]
+                # The password goes by environment, not argv, so `ps` never shows it.
+                ["CMD-SHELL", f"REDISCLI_AUTH=\"$(sed -n 's/^requirepass //p' {REDIS_CONF})\" redis-cli ping | grep -q PONG"]
             ),
             wait=True,
             wait_timeout=90,

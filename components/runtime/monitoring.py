@@ -8,6 +8,7 @@ published on the host except Grafana on 127.0.0.1:3000 when it is kept tunnel-on
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 import pulumi
@@ -16,10 +17,12 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from components.render.monitoring import (
+    AlertThresholds,
     DingtalkReceiver,
     EmailReceiver,
     MonitoringSpec,
     Receivers,
+    ScrapeTargets,
     WecomReceiver,
     memory_budget,
     node_exporter_args,
@@ -62,8 +65,28 @@ def _receivers(s: Settings, secrets: Secrets, resolved: dict[str, str] | None = 
     return Receivers(email=email, wecom=wecom, dingtalk=dingtalk)
 
 
+def schedule_interval_hours(on_calendar: str) -> float | None:
+    """Hours between runs of the OnCalendar forms the stacks use; None when not one of them."""
+    fixed = {"hourly": 1, "daily": 24, "weekly": 168}
+    if on_calendar in fixed:
+        return float(fixed[on_calendar])
+    m = re.fullmatch(r"\*-\*-\* (\d{1,2})/(\d{1,2}):00(:00)?", on_calendar)
+    return float(m.group(2)) if m else None
+
+
+def thresholds(s: Settings) -> AlertThresholds:
+    base = AlertThresholds.for_environment(s.environment)
+    interval = schedule_interval_hours(s.backup_schedule)
+    if interval is None:
+        return base
+    # Two missed runs page; one late or failed run is the job's own exit status.
+    return replace(base, backup_max_age_hours=2 * interval + 1)
+
+
 def monitoring_spec(s: Settings, secrets: Secrets, public_url: str) -> MonitoringSpec:
     return MonitoringSpec(
+        thresholds=thresholds(s),
+        targets=ScrapeTargets(app=f"app:{s.app_port}"),
         environment=s.environment,
         domain=s.domain,
         public_url=public_url,
@@ -162,8 +185,9 @@ class Monitoring(pulumi.ComponentResource):
         )
         self.containers["alertmanager"] = container(
             "alertmanager", s.alertmanager_image, harden=Hardening(mb["alertmanager"], user="65534:65534"), networks=[mon],
+            # Alertmanager is never public: links in notifications point at its tunnel address.
             command=["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
-                     f"--web.external-url={spec.grafana_root_url.rstrip('/')}"],
+                     "--web.external-url=http://127.0.0.1:9093"],
             volumes=[bind(f"{HOST_DIR}/alertmanager", "/etc/alertmanager"),
                      docker.ContainerVolumeArgs(volume_name=volume("alertmanager", "xqfc-alertmanager").name, container_path="/alertmanager")],
         )

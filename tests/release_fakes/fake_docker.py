@@ -168,6 +168,8 @@ def cmd_logs(args: list[str]) -> None:
 
 
 def cmd_network(args: list[str]) -> None:
+    if args[:1] == ["connect"] and len(args) == 5 and args[1] == "--alias":
+        args = [args[0], *args[3:]]
     if args[:1] != ["connect"] or len(args) != 3:
         fail(f"unsupported: network {' '.join(args)}")
     rec = record(args[2]) or fail(f"No such container: {args[2]}")
