@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # The rules are the program's own module; the pack runs from policy/ with its own venv.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pulumi_policy import (  # noqa: E402
+from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyPack,
@@ -25,7 +26,7 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
-from components import guardrails  # noqa: E402
+from components import guardrails
 
 PACK_NAME = "xqfc-guardrails"
 

