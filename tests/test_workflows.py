@@ -2,6 +2,7 @@
 privilege, environments, deploy locks, previews with the policy pack, drift, secrets)."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -190,7 +191,7 @@ def test_deploy_promotes_dev_then_staging_then_prod_through_environments():
         assert job["environment"] == stack
     assert ups["prod"][1]["environment"] == "prod"
     order = ["dev", "staging", "prod"]
-    for before, after in zip(order, order[1:]):
+    for before, after in itertools.pairwise(order):
         needs = ups[after][1]["needs"]
         assert ups[before][0] in ([needs] if isinstance(needs, str) else needs), f"{after} must wait for {before}"
     assert "test" in ([ups["dev"][1]["needs"]] if isinstance(ups["dev"][1]["needs"], str) else ups["dev"][1]["needs"])
