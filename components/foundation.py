@@ -34,15 +34,25 @@ class ObjectStore:
     bucket: pulumi.Output[str]
     s3_endpoint: str
     region: str
+    # Keys of a principal limited to this bucket's objects (the backup job's).
+    access_key_id: pulumi.Output[str]
+    secret_access_key: pulumi.Output[str]  # secret
 
 
 @dataclass(frozen=True)
 class Certificate:
-    """The site certificate: an id the cloud's CDN uses, and PEM material for nginx."""
+    """The site certificate, obtained the same way on every cloud (ACME DNS-01, docs/tls.md).
 
-    id: pulumi.Output[str]
+    nginx serves `certificate_pem` (leaf then issuer) with `private_key_pem`; both change when
+    `pulumi up` renews, so whatever writes them on the host must follow them. The CDN, when on,
+    presents the copy uploaded to the cloud's certificate service.
+    """
+
+    names: list[str]
     certificate_pem: pulumi.Output[str]
     private_key_pem: pulumi.Output[str]  # secret
+    not_after: pulumi.Output[str]  # RFC 3339 expiry, for monitoring
+    cdn_certificate_id: pulumi.Output[str] | None  # None when the CDN is off
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,21 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 PROJECT = "xqfc"
 
 Environment = Literal["dev", "staging", "prod"]
-Cloud = Literal["tencentcloud"]
+Cloud = Literal["tencentcloud", "alicloud"]
+CLOUDS: tuple[str, ...] = get_args(Cloud)
 
 # Region names are the clouds' own; zones are checked against the region's naming scheme so
 # that a Tencent zone on an Alibaba stack (or a zone of another region) is caught here.
@@ -27,19 +35,84 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu",
         "ap-chongqing", "ap-hongkong", "ap-singapore",
     ),
-}
-ZONE_PATTERNS: dict[str, str] = {
-    # ap-guangzhou-3, ap-shanghai-5
-    "tencentcloud": r"^{region}-[1-9][0-9]?$",
+    "alicloud": (
+        "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou",
+        "cn-chengdu", "cn-hongkong", "ap-southeast-1",
+    ),
 }
 DISK_TYPES: dict[str, tuple[str, ...]] = {
     "tencentcloud": ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"),
+    "alicloud": ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry"),
 }
+
+# Keys whose sensible value depends on the cloud. Pulumi.yaml declares them with default ""
+# (the CLI always applies schema defaults, so "unset" must be a value of its own), and ""
+# means "this cloud's default" below. `dockerRegistryMirror: none` turns the mirror off.
+NO_MIRROR = "none"
+CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
+    "tencentcloud": {
+        "region": "ap-guangzhou",
+        "zone": "ap-guangzhou-3",
+        "instance_type": "S5.MEDIUM4",  # 2 cores, 4 GB
+        "image_name_regex": "^Ubuntu Server 24.04 LTS 64",
+        "system_disk_type": "CLOUD_PREMIUM",
+        "data_disk_type": "CLOUD_PREMIUM",
+        "docker_apt_mirror": "https://mirrors.cloud.tencent.com/docker-ce",
+        # Reachable only from inside Tencent Cloud, which is where the VM runs.
+        "docker_registry_mirror": "https://mirror.ccs.tencentyun.com",
+    },
+    "alicloud": {
+        "region": "cn-hangzhou",
+        "zone": "cn-hangzhou-h",
+        "instance_type": "ecs.c7.large",  # 2 cores, 4 GB
+        "image_name_regex": "^ubuntu_24_04_x64",
+        "system_disk_type": "cloud_essd",
+        "data_disk_type": "cloud_essd",
+        "docker_apt_mirror": "https://mirrors.aliyun.com/docker-ce",
+        # Alibaba's registry accelerator is per account (https://<id>.mirror.aliyuncs.com):
+        # there is no address that would be right for everyone.
+        "docker_registry_mirror": None,
+    },
+}
+
+
+def zone_pattern(cloud: str, region: str) -> str:
+    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit."""
+    r = re.escape(region)
+    if cloud == "tencentcloud":
+        return rf"^{r}-[1-9][0-9]?$"
+    return rf"^{r}[a-z]$" if region[-1].isdigit() else rf"^{r}-[a-z]$"
+
+
+def zone_example(cloud: str, region: str) -> str:
+    if cloud == "tencentcloud":
+        return f"{region}-3"
+    return f"{region}a" if region[-1].isdigit() else f"{region}-h"
+
+
+def cloud_of_region(region: str) -> str | None:
+    return next((c for c, regions in REGIONS.items() if region in regions), None)
+
 
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 _SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( \S.*)?$")
+_IMAGE_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128})?(@sha256:[0-9a-f]{64})?$")
+_DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 _UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+
+
+# Secret settings are not part of the typed model: they stay Pulumi secrets (Outputs) from
+# config to resource, and read_secrets() hands them out. A secret key set in plain text is
+# refused, so a password can't sit readable in a stack file.
+SECRET_KEYS: dict[str, str] = {
+    "registryPassword": "Password of registryServer for pulling private images.",
+    "alertSmtpPassword": "Password of alertSmtpUser on alertSmtpHost.",
+    "alertWecomApiSecret": "WeCom application secret for alert messages.",
+    "alertDingtalkWebhook": "DingTalk robot webhook URL (contains its access token).",
+    "alertDingtalkSecret": "DingTalk robot signing secret (加签), if the robot uses one.",
+    "appSecretEnv": "Object of extra secret environment variables for the app (e.g. SMS or map API keys).",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +155,9 @@ class Settings(BaseModel):
 
     environment: Environment
     cloud: Cloud = "tencentcloud"
-    region: str = "ap-guangzhou"
-    zone: str = "ap-guangzhou-3"
+    # "" = the cloud's default (CLOUD_DEFAULTS); filled in before validation.
+    region: str = ""
+    zone: str = ""
 
     domain: str
     dns_zone: str
@@ -91,12 +165,12 @@ class Settings(BaseModel):
     ssh_public_key: str
     deploy_user: str = "deploy"
 
-    instance_type: str = "S5.MEDIUM4"
+    instance_type: str = ""
     image_id: str | None = None
-    image_name_regex: str = "^Ubuntu Server 24.04 LTS 64"
-    system_disk_type: str = "CLOUD_PREMIUM"
+    image_name_regex: str = ""
+    system_disk_type: str = ""
     system_disk_size: int = Field(50, ge=20, le=1024)
-    data_disk_type: str = "CLOUD_PREMIUM"
+    data_disk_type: str = ""
     data_disk_size: int = Field(100, ge=20, le=16000)
     data_disk_device: str = "/dev/vdb"
     data_mount_path: str = "/data"
@@ -113,9 +187,84 @@ class Settings(BaseModel):
     cdn_enabled: bool = False
     static_cache_days: int = Field(30, ge=1, le=365)
     certificate_email: str | None = None
+    acme_server_url: str = "https://acme-v02.api.letsencrypt.org/directory"
+    certificate_renew_days: int = Field(30, ge=7, le=60)
 
-    docker_apt_mirror: str = "https://mirrors.cloud.tencent.com/docker-ce"
-    docker_registry_mirror: str | None = "https://mirror.ccs.tencentyun.com"
+    docker_apt_mirror: str = ""
+    docker_registry_mirror: str | None = ""
+
+    # --- cloud-dependent defaults ---------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cloud_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cloud = data.get("cloud", "tencentcloud")
+        defaults = CLOUD_DEFAULTS.get(cloud)
+        if defaults is None:
+            return data  # the `cloud` field reports the unknown cloud itself
+        out = dict(data)
+        for field, default in defaults.items():
+            alias = to_camel(field)
+            given = out.get(alias, out.get(field, ""))
+            if given == "":
+                out.pop(field, None)
+                out[alias] = default
+        return out
+
+    # --- services on the VM -------------------------------------------------------------
+    ssh_private_key_path: str | None = None
+    vm_memory_gb: int = Field(4, ge=2, le=512)
+    app_image: str
+    postgres_image: str = "postgres:17-alpine"
+    redis_image: str = "redis:7-alpine"
+    nginx_image: str = "nginx:1.28-alpine"
+    registry_server: str | None = None
+    registry_username: str | None = None
+    app_port: int = Field(8000, ge=1024, le=65535)
+    app_health_path: str = "/health"
+    app_migration_command: str = "alembic upgrade head"
+    app_memory_mb: int = Field(512, ge=128, le=65536)
+    app_cpus: float = Field(1.0, gt=0, le=64)
+    db_name: str = "xqfc"
+    db_user: str = "xqfc"
+    postgres_memory_mb: int = Field(1024, ge=256, le=262144)
+    postgres_max_connections: int = Field(100, ge=20, le=5000)
+    redis_maxmemory_mb: int = Field(256, ge=32, le=65536)
+    redis_eviction_policy: Literal[
+        "noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"
+    ] = "allkeys-lru"
+    client_max_body_mb: int = Field(20, ge=1, le=1024)
+
+    # --- monitoring ---------------------------------------------------------------------
+    prometheus_retention: str = "15d"
+    grafana_public: bool = False
+    alert_email_to: str | None = None
+    alert_email_from: str | None = None
+    alert_smtp_host: str | None = None
+    alert_smtp_user: str | None = None
+    alert_wecom_corp_id: str | None = None
+    alert_wecom_agent_id: str | None = None
+    alert_wecom_to_user: str | None = None
+    alert_wecom_to_party: str | None = None
+    prometheus_image: str = "prom/prometheus:v3.5.0"
+    alertmanager_image: str = "prom/alertmanager:v0.28.1"
+    grafana_image: str = "grafana/grafana:12.1.1"
+    node_exporter_image: str = "prom/node-exporter:v1.9.1"
+    cadvisor_image: str = "gcr.io/cadvisor/cadvisor:v0.52.1"  # not on Docker Hub: mirror it into your registry
+    postgres_exporter_image: str = "prometheuscommunity/postgres-exporter:v0.17.1"
+    redis_exporter_image: str = "oliver006/redis_exporter:v1.75.0"
+    nginx_exporter_image: str = "nginx/nginx-prometheus-exporter:1.4.2"
+    blackbox_exporter_image: str = "prom/blackbox-exporter:v0.27.0"
+    dingtalk_bridge_image: str = "timonwong/prometheus-webhook-dingtalk:v2.1.0"
+
+    # --- backups ------------------------------------------------------------------------
+    backup_schedule: str = "daily"
+    backup_keep_newest: int = Field(3, ge=1, le=100)
+    backup_local_days: int = Field(2, ge=1, le=30)
+    drill_schedule: str = "Sun *-*-* 04:00:00"
+    redis_snapshot_schedule: str = "*-*-* 03:30:00"
 
     # --- field rules: each names what is allowed ---------------------------------------
 
@@ -173,6 +322,13 @@ class Settings(BaseModel):
             raise ValueError("must be 3-40 characters of a-z, 0-9 and '-', not starting or ending with '-'")
         return v
 
+    @field_validator("certificate_email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,63}", v):
+            raise ValueError("must be an email address such as ops@xqfc.example")
+        return v
+
     @field_validator("tencent_app_id")
     @classmethod
     def _app_id(cls, v: str | None) -> str | None:
@@ -180,10 +336,10 @@ class Settings(BaseModel):
             raise ValueError("must be the numeric Tencent Cloud APPID (e.g. 1250000000)")
         return v
 
-    @field_validator("docker_apt_mirror", "docker_registry_mirror")
+    @field_validator("acme_server_url", "docker_apt_mirror", "docker_registry_mirror")
     @classmethod
-    def _https(cls, v: str | None) -> str | None:
-        if v == "":
+    def _https(cls, v: str | None, info: Any) -> str | None:
+        if info.field_name == "docker_registry_mirror" and v == NO_MIRROR:
             return None
         if v is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
             raise ValueError("must be an https:// URL")
@@ -203,7 +359,69 @@ class Settings(BaseModel):
             raise ValueError("must be an absolute path of its own such as /data")
         return v.rstrip("/")
 
+    @field_validator("prometheus_retention")
+    @classmethod
+    def _retention(cls, v: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]*(h|d|w|y)", v):
+            raise ValueError("must be a Prometheus duration such as 15d or 4w")
+        return v
+
+    @field_validator("alert_email_to", "alert_email_from")
+    @classmethod
+    def _alert_emails(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[a-z]{2,}(,[^@\s,]+@[^@\s,]+\.[a-z]{2,})*", v):
+            raise ValueError("must be an email address (several: comma-separated)")
+        return v
+
+    @field_validator("alert_smtp_host")
+    @classmethod
+    def _smarthost(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9.-]+:[0-9]{2,5}", v):
+            raise ValueError("must be host:port, e.g. smtp.exmail.qq.com:465")
+        return v
+
+    @field_validator("backup_schedule", "drill_schedule", "redis_snapshot_schedule")
+    @classmethod
+    def _calendar(cls, v: str) -> str:
+        # systemd OnCalendar; systemd-analyze checks the rendered units in the tests.
+        if not re.fullmatch(r"[A-Za-z0-9*/:.,~ -]{3,64}", v):
+            raise ValueError("must be a systemd OnCalendar expression such as daily or *-*-* 00/6:00:00")
+        return v
+
+    @field_validator(
+        "app_image", "postgres_image", "redis_image", "nginx_image", "prometheus_image", "alertmanager_image",
+        "grafana_image", "node_exporter_image", "cadvisor_image", "postgres_exporter_image", "redis_exporter_image",
+        "nginx_exporter_image", "blackbox_exporter_image", "dingtalk_bridge_image",
+    )
+    @classmethod
+    def _image(cls, v: str) -> str:
+        if not _IMAGE_RE.match(v):
+            raise ValueError("must be an image reference such as registry/repo:tag or repo@sha256:<64 hex>")
+        return v
+
+    @field_validator("db_name", "db_user")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", v):
+            raise ValueError("must be a lower-case SQL identifier (a-z, 0-9, _)")
+        return v
+
+    @field_validator("app_health_path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", v):
+            raise ValueError("must be a URL path such as /health")
+        return v
+
     # --- derived values -----------------------------------------------------------------
+
+    def images(self) -> dict[str, str]:
+        """Config key -> image reference, for every container image the stack runs."""
+        return {
+            to_camel(name): getattr(self, name)
+            for name in type(self).model_fields
+            if name.endswith("_image")
+        }
 
     @property
     def is_prod(self) -> bool:
@@ -232,12 +450,18 @@ def _cross_checks(s: Settings) -> list[Problem]:
     """Rules that involve more than one key or depend on the environment."""
     p: list[Problem] = []
     if s.region not in REGIONS[s.cloud]:
-        p.append(Problem("region", s.region, f"not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}"))
-    elif not re.match(ZONE_PATTERNS[s.cloud].format(region=re.escape(s.region)), s.zone):
-        p.append(Problem("zone", s.zone, f"not a zone of {s.cloud} region {s.region} (e.g. {s.region}-3)"))
+        other = cloud_of_region(s.region)
+        hint = f"{s.region} is a {other} region but cloud is {s.cloud}; " if other else ""
+        p.append(Problem("region", s.region, f"{hint}not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}"))
+    elif not re.match(zone_pattern(s.cloud, s.region), s.zone):
+        other = [c for c in CLOUDS if c != s.cloud and any(re.match(zone_pattern(c, r), s.zone) for r in REGIONS[c])]
+        hint = f"{s.zone} is a {other[0]} zone but cloud is {s.cloud}; " if other else ""
+        p.append(Problem("zone", s.zone, f"{hint}not a zone of {s.cloud} region {s.region} (e.g. {zone_example(s.cloud, s.region)})"))
     for key, value in (("systemDiskType", s.system_disk_type), ("dataDiskType", s.data_disk_type)):
         if value not in DISK_TYPES[s.cloud]:
             p.append(Problem(key, value, f"allowed on {s.cloud}: {', '.join(DISK_TYPES[s.cloud])}"))
+    if s.tencent_app_id is not None and s.cloud != "tencentcloud":
+        p.append(Problem("tencentAppId", s.tencent_app_id, f"only used on tencentcloud; unset it on a {s.cloud} stack"))
     if s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
         p.append(Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)"))
     vpc = ipaddress.ip_network(s.vpc_cidr)
@@ -251,6 +475,22 @@ def _cross_checks(s: Settings) -> list[Problem]:
             p.append(Problem("deletionProtection", False, "must be true in prod"))
         if s.backup_retention_days < 30:
             p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
+    if s.is_prod:
+        for key, image in s.images().items():
+            if not _DIGEST_RE.search(image):
+                p.append(Problem(key, image, "prod runs images pinned by digest: <repo>:<tag>@sha256:<64 hex>"))
+    if (s.registry_server is None) != (s.registry_username is None):
+        p.append(Problem("registryUsername", s.registry_username, "registryServer and registryUsername are set together (password: secret registryPassword)"))
+    if s.postgres_memory_mb + s.app_memory_mb + s.redis_maxmemory_mb > s.vm_memory_gb * 1024 * 0.8:
+        p.append(Problem("postgresMemoryMb", s.postgres_memory_mb,
+                         f"app, PostgreSQL and Redis memory exceed 80% of vmMemoryGb={s.vm_memory_gb}; lower them or raise vmMemoryGb"))
+    email = [s.alert_email_to, s.alert_email_from, s.alert_smtp_host]
+    if any(email) and not all(email):
+        p.append(Problem("alertEmailTo", s.alert_email_to, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together"))
+    if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
+        p.append(Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together"))
+    if s.backup_local_days > s.backup_retention_days:
+        p.append(Problem("backupLocalDays", s.backup_local_days, f"cannot exceed backupRetentionDays ({s.backup_retention_days})"))
     if s.data_mount_path == s.data_disk_device:
         p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
     return p
@@ -283,10 +523,18 @@ def _problems_from(err: ValidationError, raw: Mapping[str, Any]) -> list[Problem
     return problems
 
 
-def from_mapping(raw: Mapping[str, Any], stack: str) -> Settings:
-    """Validate a mapping of camelCase keys (strings as Pulumi config holds them, or typed)."""
+def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | None = None) -> Settings:
+    """Validate a mapping of camelCase keys (strings as Pulumi config holds them, or typed).
+
+    `secret_keys` names the keys whose values are encrypted in the stack's config.
+    """
     problems: list[Problem] = []
     values: dict[str, Any] = {}
+    for key in SECRET_KEYS:
+        if key in raw and key not in (secret_keys or set()):
+            problems.append(Problem(key, "(hidden)", f"must be set as a secret: pulumi config set --secret {key} ..."))
+    raw_keys = set(raw)
+    raw = {k: v for k, v in raw.items() if k not in SECRET_KEYS}
     lists = _list_fields()
     optional = _optional_fields()
     for key, value in raw.items():
@@ -305,26 +553,57 @@ def from_mapping(raw: Mapping[str, Any], stack: str) -> Settings:
     except ValidationError as err:
         raise SettingsError(stack, problems + _problems_from(err, values)) from None
     problems += _cross_checks(settings)
+    if settings.is_prod and not (settings.alert_email_to or settings.alert_wecom_corp_id or "alertDingtalkWebhook" in raw_keys):
+        problems.append(Problem("alertEmailTo", None, "prod needs an alert receiver: alertEmailTo (+alertEmailFrom, alertSmtpHost), "
+                                "alertWecomCorpId (+alertWecomAgentId, secret alertWecomApiSecret) or secret alertDingtalkWebhook"))
     if problems:
         raise SettingsError(stack, problems)
     return settings
 
 
-def project_config() -> dict[str, Any]:
-    """The project's own config keys (`xqfc:*`) as the Pulumi runtime holds them."""
+def project_config() -> tuple[dict[str, Any], set[str]]:
+    """The project's own config keys (`xqfc:*`) as the Pulumi runtime holds them, and which are secret."""
     from pulumi.runtime import config as rc
 
     merged = {**rc.get_config_env(), **rc.CONFIG.get()}
-    out = {}
+    out, secret = {}, set()
     for k, v in merged.items():
         ns, _, key = k.partition(":")
         if ns == PROJECT:
             # Older engines send `project:config:key`.
-            out[key.removeprefix("config:")] = v
-    return out
+            key = key.removeprefix("config:")
+            out[key] = v
+            if rc.is_config_secret(k) or k in rc.get_config_secret_keys_env():
+                secret.add(key)
+    return out, secret
 
 
 def load() -> Settings:
     import pulumi
 
-    return from_mapping(project_config(), pulumi.get_stack())
+    raw, secret = project_config()
+    return from_mapping(raw, pulumi.get_stack(), secret)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    registry_password: Any  # pulumi.Output[str] | None
+    app_secret_env: Any  # pulumi.Output[dict[str, str]]
+    alert_smtp_password: Any = None
+    alert_wecom_api_secret: Any = None
+    alert_dingtalk_webhook: Any = None
+    alert_dingtalk_secret: Any = None
+
+
+def read_secrets() -> Secrets:
+    import pulumi
+
+    config = pulumi.Config(PROJECT)
+    return Secrets(
+        registry_password=config.get_secret("registryPassword"),
+        app_secret_env=config.get_secret_object("appSecretEnv") or pulumi.Output.secret({}),
+        alert_smtp_password=config.get_secret("alertSmtpPassword"),
+        alert_wecom_api_secret=config.get_secret("alertWecomApiSecret"),
+        alert_dingtalk_webhook=config.get_secret("alertDingtalkWebhook"),
+        alert_dingtalk_secret=config.get_secret("alertDingtalkSecret"),
+    )

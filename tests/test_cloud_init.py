@@ -82,8 +82,8 @@ def test_every_top_level_key_is_known_to_cloud_init(known_top_level_keys):
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_each_stacks_user_data_is_valid(tmp_path, plan_of, stack, known_top_level_keys):
-    text = plan_of(stack).artifacts["cloud-init.yaml"]
+def test_each_stacks_user_data_is_valid(tmp_path, plan_of, stack, cloud, known_top_level_keys):
+    text = plan_of(stack, cloud).artifacts["cloud-init.yaml"]
     path = tmp_path / "user-data.yaml"
     path.write_text(text)
     result = cloud_init_schema(path)

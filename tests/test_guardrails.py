@@ -32,7 +32,8 @@ def test_every_resource_of_every_stack_passes_the_resource_rules(plan):
     assert violations == {}
     # The graph really contains what the rules look at, so "no violation" is not vacuous.
     types = {r.type for r in plan.resources}
-    assert {g.TENCENT_RULE_SET, g.TENCENT_BUCKET, g.TENCENT_VM} <= types
+    for family in ({g.TENCENT_RULE_SET, g.TENCENT_RULE, g.ALI_RULE}, {g.TENCENT_BUCKET, g.ALI_BUCKET}, {g.TENCENT_VM, g.ALI_VM}):
+        assert types & family, f"no {family} in the graph"
 
 
 def test_alicloud_bucket_rule_holds_on_every_stack(plan):

@@ -75,7 +75,7 @@ def platform_outputs():
     """What `pulumi stack output` of prod holds, from the real program's offline plan."""
     from tests.conftest import _plan
 
-    return {k: v.value for k, v in _plan("prod").outputs.items()}
+    return {k: v.value for k, v in _plan("prod", "tencentcloud").outputs.items()}
 
 
 def test_consumer_reads_the_configured_platform_stack(platform_outputs):

@@ -37,3 +37,21 @@ def test_plan_of_bad_config_exits_nonzero_with_only_the_settings_error(tmp_path)
     assert "xqfc:deletionProtection" in result.stderr and "xqfc:zone" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert not (tmp_path / "prod").exists()
+
+
+def test_plan_moves_a_stack_to_alibaba_cloud(tmp_path):
+    result = plan("--stack", "prod", "--cloud", "alicloud", out=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "prod-alicloud"
+    resources = json.loads((out / "resources.json").read_text())
+    types = {r["type"] for r in resources}
+    assert "alicloud:ecs/instance:Instance" in types
+    assert not [t for t in types if t.startswith("tencentcloud:")]
+    outputs = json.loads((out / "outputs.json").read_text())
+    assert outputs["cloud"] == "alicloud" and outputs["region"].startswith("cn-")
+    assert outputs["bucket_endpoint"].endswith(".aliyuncs.com")
+
+
+def test_plan_refuses_a_cloud_it_does_not_know(tmp_path):
+    result = plan("--stack", "prod", "--cloud", "aws", out=tmp_path)
+    assert result.returncode == 2 and "alicloud" in result.stderr

@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 import pytest
+from pydantic.alias_generators import to_camel
 
-from components.settings import Settings, SettingsError, from_mapping
-from components.plan.stack_config import read_stack_config
 from components.plan.run import ROOT
+from components.plan.stack_config import read_stack_config
+from components.settings import (
+    CLOUD_DEFAULTS,
+    CLOUDS,
+    DISK_TYPES,
+    REGIONS,
+    Settings,
+    SettingsError,
+    from_mapping,
+)
 
+DIGEST = "@sha256:" + "ab" * 32
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM/x0NSt3Px2UDd5ZICU+UpRja2RLYY+gcmLsPJwtXUM ops@xqfc.example"
 
 
@@ -17,9 +27,14 @@ def valid(env: str = "dev", **extra) -> dict:
         "dnsZone": "xqfc.example",
         "adminCidrs": '["203.0.113.10/32"]',
         "sshPublicKey": KEY,
+        "appImage": "ccr.ccs.tencentyun.com/xqfc/app:1.0.0",
     }
     if env == "prod":
-        base.update(deletionProtection="true", backupRetentionDays="30")
+        base.update(deletionProtection="true", backupRetentionDays="30", vmMemoryGb="16")
+        base.update(alertEmailTo="ops@xqfc.example", alertEmailFrom="alerts@xqfc.example", alertSmtpHost="smtp.example.com:465")
+        for field in Settings.model_fields.values():
+            if field.alias.endswith("Image"):
+                base[field.alias] = (base.get(field.alias) or field.default) + DIGEST
     base.update(extra)
     return base
 
@@ -33,10 +48,19 @@ def problems(raw: dict, stack: str = "test") -> list:
 # (description, raw config, the key that must be named, a fragment of the message)
 INVALID = [
     ("unknown environment", valid(environment="production"), "environment", "'dev', 'staging' or 'prod'"),
-    ("unknown cloud", valid(cloud="aws"), "cloud", "tencentcloud"),
+    ("unknown cloud", valid(cloud="aws"), "cloud", "'tencentcloud' or 'alicloud'"),
     ("region of no cloud", valid(region="us-east-1"), "region", "ap-guangzhou"),
     ("zone outside the region", valid(zone="ap-shanghai-2"), "zone", "ap-guangzhou"),
-    ("Alibaba zone on Tencent", valid(zone="cn-hangzhou-h"), "zone", "not a zone"),
+    ("Alibaba zone on Tencent", valid(zone="cn-hangzhou-h"), "zone", "alicloud zone but cloud is tencentcloud"),
+    ("Tencent zone on Alibaba", valid(cloud="alicloud", region="cn-hangzhou", zone="ap-guangzhou-3"), "zone", "tencentcloud zone but cloud is alicloud"),
+    ("Tencent region on Alibaba", valid(cloud="alicloud", region="ap-guangzhou", zone="ap-guangzhou-3"), "region", "tencentcloud region but cloud is alicloud"),
+    ("Alibaba region without its zone", valid(cloud="alicloud", region="cn-shanghai"), "zone", "cn-shanghai-h"),
+    ("Alibaba zone after a digit has no hyphen", valid(cloud="alicloud", region="ap-southeast-1", zone="ap-southeast-1-a"), "zone", "ap-southeast-1a"),
+    ("Tencent disk type on Alibaba", valid(cloud="alicloud", dataDiskType="CLOUD_SSD"), "dataDiskType", "cloud_essd"),
+    ("APPID on an Alibaba stack", valid(cloud="alicloud", tencentAppId="1250000000"), "tencentAppId", "only used on tencentcloud"),
+    ("ACME directory over plain http", valid(acmeServerUrl="http://acme.example/directory"), "acmeServerUrl", "https://"),
+    ("certificate email not an address", valid(certificateEmail="ops"), "certificateEmail", "email address"),
+    ("renewal window too short", valid(certificateRenewDays="3"), "certificateRenewDays", "greater than or equal to 7"),
     ("domain with capitals and underscore", valid(domain="Dev_XQFC.example"), "domain", "DNS name"),
     ("domain outside the DNS zone", valid(domain="dev.other.example"), "domain", "xqfc.example"),
     ("admin CIDR not a CIDR", valid(adminCidrs='["203.0.113.10/33"]'), "adminCidrs", "CIDR"),
@@ -60,6 +84,21 @@ INVALID = [
     ("mirror over plain http", valid(dockerAptMirror="http://mirrors.example/docker-ce"), "dockerAptMirror", "https://"),
     ("boolean that is not one", valid(cdnEnabled="maybe"), "cdnEnabled", "boolean"),
     ("misspelt key", valid(adminCidr='["203.0.113.10/32"]'), "adminCidr", "not a known setting"),
+    ("prod image by tag only", valid("prod", redisImage="redis:7-alpine"), "redisImage", "pinned by digest"),
+    ("image reference with spaces", valid(appImage="my app:latest"), "appImage", "image reference"),
+    ("digest that is not sha256 hex", valid(appImage="app@sha256:xyz"), "appImage", "image reference"),
+    ("unknown eviction policy", valid(redisEvictionPolicy="lru"), "redisEvictionPolicy", "allkeys-lru"),
+    ("memory budget over the VM", valid(postgresMemoryMb="4096", appMemoryMb="1024"), "postgresMemoryMb", "vmMemoryGb"),
+    ("registry user without server", valid(registryUsername="100001"), "registryUsername", "registryServer"),
+    ("secret in plain text", valid(registryPassword="hunter2"), "registryPassword", "--secret"),
+    ("SQL identifier with a dash", valid(dbName="xqfc-db"), "dbName", "SQL identifier"),
+    ("health path without slash", valid(appHealthPath="health"), "appHealthPath", "URL path"),
+    ("prod without any alert receiver", {k: v for k, v in valid("prod").items() if not k.startswith(("alertE", "alertS"))}, "alertEmailTo", "alert receiver"),
+    ("email receiver half configured", valid(alertEmailTo="ops@xqfc.example"), "alertEmailTo", "together"),
+    ("malformed alert address", valid(alertEmailTo="ops at xqfc"), "alertEmailTo", "email address"),
+    ("SMTP host without port", valid(alertSmtpHost="smtp.exmail.qq.com"), "alertSmtpHost", "host:port"),
+    ("retention not a duration", valid(prometheusRetention="30 days"), "prometheusRetention", "15d"),
+    ("local copies kept longer than retention", valid(backupLocalDays="10"), "backupLocalDays", "backupRetentionDays"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 
@@ -91,6 +130,17 @@ def test_bad_value_is_shown():
     assert "1000" in str(p)
 
 
+def test_prod_dingtalk_secret_counts_as_a_receiver():
+    raw = {k: v for k, v in valid("prod").items() if not k.startswith("alertE") and not k.startswith("alertS")}
+    s = from_mapping({**raw, "alertDingtalkWebhook": "x"}, "prod", secret_keys={"alertDingtalkWebhook"})
+    assert s.is_prod
+
+
+def test_secret_keys_are_accepted_when_encrypted():
+    s = from_mapping(valid(registryPassword="ciphertext"), "dev", secret_keys={"registryPassword"})
+    assert not hasattr(s, "registry_password")
+
+
 def test_valid_minimal_config_gets_defaults():
     s = from_mapping(valid(), "dev")
     assert s.cloud == "tencentcloud" and s.system_disk_size == 50 and s.admin_cidrs == ["203.0.113.10/32"]
@@ -98,9 +148,42 @@ def test_valid_minimal_config_gets_defaults():
 
 
 def test_empty_optional_strings_mean_unset():
-    s = from_mapping(valid(imageId="", bucketName="", dockerRegistryMirror=""), "dev")
-    assert s.image_id is None and s.bucket_name is None and s.docker_registry_mirror is None
+    s = from_mapping(valid(imageId="", bucketName="", certificateEmail=""), "dev")
+    assert s.image_id is None and s.bucket_name is None and s.certificate_email is None
     assert s.bucket_base_name == "xqfc-dev"
+
+
+def test_registry_mirror_none_turns_it_off():
+    # "" now means the cloud's mirror (Tencent's only works inside Tencent), so "off" is spelt out.
+    assert from_mapping(valid(dockerRegistryMirror="none"), "dev").docker_registry_mirror is None
+    assert from_mapping(valid(dockerRegistryMirror=""), "dev").docker_registry_mirror == CLOUD_DEFAULTS["tencentcloud"]["docker_registry_mirror"]
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_empty_cloud_keys_take_that_clouds_defaults(cloud):
+    blank = {to_camel(k): "" for k in CLOUD_DEFAULTS[cloud]}
+    s = from_mapping(valid(cloud=cloud, **blank), "dev")
+    for field, default in CLOUD_DEFAULTS[cloud].items():
+        assert getattr(s, field) == default, field
+    # ...and each cloud's defaults pass that cloud's own region, zone and disk checks.
+    assert s.region in REGIONS[cloud] and s.system_disk_type in DISK_TYPES[cloud]
+
+
+def test_explicit_values_win_over_cloud_defaults():
+    s = from_mapping(valid(cloud="alicloud", region="ap-southeast-1", zone="ap-southeast-1a", instanceType="ecs.u1-c1m2.large",
+                           systemDiskType="cloud_auto", dockerRegistryMirror="https://abc123.mirror.aliyuncs.com"), "dev")
+    assert (s.region, s.zone, s.instance_type, s.system_disk_type) == ("ap-southeast-1", "ap-southeast-1a", "ecs.u1-c1m2.large", "cloud_auto")
+    assert s.data_disk_type == CLOUD_DEFAULTS["alicloud"]["data_disk_type"]
+    assert s.docker_registry_mirror == "https://abc123.mirror.aliyuncs.com"
+
+
+def test_no_cloud_default_is_valid_on_the_other_cloud():
+    # The point of per-cloud defaults: a forgotten Tencent value cannot slip onto Alibaba unnoticed.
+    for cloud in CLOUDS:
+        for other in CLOUDS:
+            if other != cloud:
+                d = CLOUD_DEFAULTS[other]
+                assert d["region"] not in REGIONS[cloud] and d["system_disk_type"] not in DISK_TYPES[cloud]
 
 
 def test_world_ssh_allowed_only_in_dev():
@@ -110,9 +193,9 @@ def test_world_ssh_allowed_only_in_dev():
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_stack_files_are_valid_and_never_open_ssh_to_the_world(stack):
-    config, _ = read_stack_config(ROOT, stack)
+    config, secret = read_stack_config(ROOT, stack)
     raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("xqfc:")}
-    s = from_mapping(raw, stack)
+    s = from_mapping(raw, stack, {k.split(":", 1)[1] for k in secret})
     assert s.environment == stack
     assert all(not c.endswith("/0") for c in s.admin_cidrs)
 

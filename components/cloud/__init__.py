@@ -13,4 +13,8 @@ def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi
         from components.cloud.tencent import TencentFoundation
 
         return TencentFoundation(name, settings, user_data, opts).foundation
+    if settings.cloud == "alicloud":
+        from components.cloud.alicloud import AlicloudFoundation
+
+        return AlicloudFoundation(name, settings, user_data, opts).foundation
     raise ValueError(f"unsupported cloud {settings.cloud!r}")  # settings already refuse it

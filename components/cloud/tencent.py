@@ -1,4 +1,4 @@
-"""Tencent Cloud foundation: VPC, security group, CVM, COS, SSL, CDN and DNSPod.
+"""Tencent Cloud foundation: VPC, security group, CVM, COS, CDN and DNSPod.
 
 Class and argument names follow tencentcloud_iac_pulumi 0.2.3 as read from its source
 (research/provider-mapping.md): the CVM is `instance.Instance`, rules are owned by one
@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import json
+
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
-from tencentcloud_iac_pulumi import cdn, cos, dnspod, images, instance, key, security, ssl, subnet, user, vpc
+from tencentcloud_iac_pulumi import (
+    cam,
+    cdn,
+    cos,
+    dnspod,
+    images,
+    instance,
+    key,
+    security,
+    ssl,
+    subnet,
+    user,
+    vpc,
+)
 
+from components.cloud.acme import AcmeArgs, AcmeCertificate
 from components.firewall import WORLD, IngressRule, ingress_policy
 from components.foundation import Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
@@ -147,9 +163,28 @@ class Server(pulumi.ComponentResource):
 @dataclass(frozen=True)
 class BucketArgs:
     name: pulumi.Input[str]
+    app_id: pulumi.Input[str]
+    region: str
     retention_days: int
     protect: bool
     tags: dict[str, str]
+    writer_name: str
+
+
+# What the backup job needs, nothing more: no bucket deletion, no ACL or policy changes.
+WRITER_ACTIONS = [
+    "name/cos:PutObject", "name/cos:GetObject", "name/cos:HeadObject", "name/cos:DeleteObject", "name/cos:GetBucket",
+    "name/cos:InitiateMultipartUpload", "name/cos:UploadPart", "name/cos:CompleteMultipartUpload",
+    "name/cos:AbortMultipartUpload", "name/cos:ListMultipartUploads", "name/cos:ListParts",
+]
+
+
+def writer_policy(region: str, app_id: str, bucket: str) -> str:
+    resource = f"qcs::cos:{region}:uid/{app_id}:{bucket}"
+    return json.dumps({
+        "version": "2.0",
+        "statement": [{"effect": "allow", "action": WRITER_ACTIONS, "resource": [f"{resource}/*", resource]}],
+    })
 
 
 class Bucket(pulumi.ComponentResource):
@@ -181,6 +216,21 @@ class Bucket(pulumi.ComponentResource):
             opts=_child(self, protect=args.protect),
         )
         self.name = self.bucket.bucket
+        # A sub-user that can only read and write this bucket's objects, for the backup job on
+        # the VM (S3-compatible API keys); the account's own keys never reach the VM.
+        self.writer = cam.User(
+            f"{name}-writer", name=args.writer_name, use_api=True, console_login=False, force_delete=True,
+            remark="xqfc backups: object access to one bucket", opts=_child(self),
+        )
+        self.policy = cam.Policy(
+            f"{name}-writer-policy",
+            name=f"{args.writer_name}-bucket",
+            document=pulumi.Output.all(args.app_id, self.name).apply(lambda a: writer_policy(args.region, a[0], a[1])),
+            description="Object read/write on the xqfc bucket only",
+            opts=_child(self),
+        )
+        cam.UserPolicyAttachment(f"{name}-writer-attach", user_name=self.writer.name, policy_id=self.policy.id, opts=_child(self))
+        self.access_key = cam.AccessKey(f"{name}-writer-key", target_uin=self.writer.uin, opts=_child(self))
         self.register_outputs({"name": self.name})
 
 
@@ -195,31 +245,40 @@ class EdgeArgs:
     origin_ip: pulumi.Input[str]
     cdn_name: str | None
     static_cache_days: int
+    acme_server_url: str
     contact_email: str | None
+    renew_days: int
+
+
+# lego's DNS provider for DNSPod; it reads TENCENTCLOUD_SECRET_ID/KEY like the Pulumi provider.
+ACME_DNS_PROVIDER = "tencentcloud"
 
 
 class Edge(pulumi.ComponentResource):
-    """Free DV certificates (validated through DNSPod), the CDN and the DNS records."""
+    """The site certificate (ACME through DNSPod), the CDN and the DNS records."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Edge", name, None, opts)
-        self.certificates: dict[str, ssl.FreeCertificate] = {}
-        for fqdn in args.names:
-            label = args.record_names[fqdn].replace("@", "apex").replace(".", "-")
-            self.certificates[fqdn] = ssl.FreeCertificate(
-                f"{name}-cert-{label}",
-                domain=fqdn,
-                # DNSPod writes and removes the validation record itself: no manual step.
-                dv_auth_method="DNS_AUTO",
-                package_type="83",
-                alias=f"xqfc {fqdn}",
-                contact_email=args.contact_email,
-                opts=_child(self, additional_secret_outputs=["certificatePrivateKey"]),
+        self.tls = AcmeCertificate(
+            f"{name}-tls",
+            AcmeArgs(args.names, ACME_DNS_PROVIDER, args.acme_server_url, args.contact_email, args.renew_days),
+            _child(self),
+        )
+        # Uploaded only for the CDN; a renewal uploads a new one before the old is deleted
+        # (Pulumi's default create-before-replace), so the CDN never points at nothing.
+        self.cdn_certificate: ssl.Certificate | None = None
+        if args.cdn_name:
+            self.cdn_certificate = ssl.Certificate(
+                f"{name}-cdn-cert",
+                type="SVR",
+                cert=self.tls.fullchain_pem,
+                key=self.tls.private_key_pem,
+                name=f"xqfc {args.names[0]}",
+                opts=_child(self),
             )
 
         self.cdn: cdn.Domain | None = None
-        if args.cdn_name:
-            cert = self.certificates[args.cdn_name]
+        if self.cdn_certificate is not None:
             self.cdn = cdn.Domain(
                 f"{name}-cdn",
                 domain=args.cdn_name,
@@ -235,7 +294,9 @@ class Edge(pulumi.ComponentResource):
                     https_switch="on",
                     http2_switch="on",
                     tls_versions=["TLSv1.2", "TLSv1.3"],
-                    server_certificate_config=cdn.DomainHttpsConfigServerCertificateConfigArgs(certificate_id=cert.id),
+                    server_certificate_config=cdn.DomainHttpsConfigServerCertificateConfigArgs(
+                        certificate_id=self.cdn_certificate.id
+                    ),
                     force_redirect=cdn.DomainHttpsConfigForceRedirectArgs(
                         switch="on", redirect_type="https", redirect_status_code=301
                     ),
@@ -324,9 +385,12 @@ class TencentFoundation(pulumi.ComponentResource):
             f"{name}-storage",
             BucketArgs(
                 name=pulumi.Output.concat(s.bucket_base_name, "-", app_id),
+                app_id=app_id,
+                region=s.region,
                 retention_days=s.backup_retention_days,
                 protect=s.deletion_protection,
                 tags=tags,
+                writer_name=f"xqfc-{s.environment}-backup",
             ),
             with_provider,
         )
@@ -340,19 +404,26 @@ class TencentFoundation(pulumi.ComponentResource):
                 origin_ip=vm.public_ip,
                 cdn_name=s.www_domain if s.cdn_enabled else None,
                 static_cache_days=s.static_cache_days,
+                acme_server_url=s.acme_server_url,
                 contact_email=s.certificate_email,
+                renew_days=s.certificate_renew_days,
             ),
             with_provider,
         )
-        site_cert = self.edge.certificates[s.domain]
         self.foundation = Foundation(
             cloud="tencentcloud",
             hosts=[Host("primary", vm.public_ip, vm.private_ip, s.deploy_user, 22, vm)],
-            storage=ObjectStore(self.bucket.name, s3_endpoint(s.region), s.region),
+            storage=ObjectStore(
+                self.bucket.name, s3_endpoint(s.region), s.region,
+                access_key_id=self.bucket.access_key.access_key,
+                secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret_access_key),
+            ),
             certificate=Certificate(
-                id=site_cert.id,
-                certificate_pem=site_cert.certificate_public_key,
-                private_key_pem=pulumi.Output.secret(site_cert.certificate_private_key),
+                names=s.site_names,
+                certificate_pem=self.edge.tls.fullchain_pem,
+                private_key_pem=self.edge.tls.private_key_pem,
+                not_after=self.edge.tls.certificate.certificate_not_after,
+                cdn_certificate_id=self.edge.cdn_certificate.id if self.edge.cdn_certificate else None,
             ),
             dns_names=s.site_names,
             cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,

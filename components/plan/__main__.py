@@ -14,8 +14,9 @@ from pathlib import Path
 import pulumi
 
 from components.plan.mocks import MASK
-from components.plan.run import ROOT, PlanResult, run_stack
+from components.plan.run import ROOT, PlanResult, run_stack, run_stack_on
 from components.plan.stack_config import list_stacks
+from components.settings import CLOUDS
 
 
 def resources_document(result: PlanResult) -> list[dict]:
@@ -57,21 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     stacks = list_stacks(ROOT)
     parser = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev", choices=stacks)
-    parser.add_argument("--cloud", help="override xqfc:cloud for this plan")
+    parser.add_argument(
+        "--cloud", choices=CLOUDS, help="plan the stack moved to this cloud (applies the example overrides of components/plan/switch.py)"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "plan")
     args = parser.parse_args(argv)
 
     overrides = dict(kv.split("=", 1) for kv in args.set)
-    if args.cloud:
-        overrides["cloud"] = args.cloud
     try:
-        result = run_stack(args.stack, overrides)
-    except pulumi.RunError as err:
+        result = run_stack_on(args.stack, args.cloud, overrides) if args.cloud else run_stack(args.stack, overrides)
+    except (pulumi.RunError, ValueError) as err:
         print(str(err), file=sys.stderr)
         return 2
 
-    out_dir = args.out / args.stack
+    out_dir = args.out / (f"{args.stack}-{args.cloud}" if args.cloud else args.stack)
     write_plan(result, out_dir)
     print(f"stack {args.stack}: {len(result.resources)} resources")
     print("\n".join(tree_lines(result)))

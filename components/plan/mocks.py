@@ -115,8 +115,29 @@ class CloudMocks(pulumi.runtime.Mocks):
                 certificatePrivateKey="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
                 status=1,
             )
+        elif t == "alicloud:ram/accessKey:AccessKey":
+            state.update(secret="mock-writer-secret")
+        elif t == "tencentcloud:Cam/user:User":
+            state.update(uin=100000000123)
+        elif t == "tencentcloud:Cam/accessKey:AccessKey":
+            state.update(accessKey="AKIDmockbackupwriter0001", secretAccessKey="mock-writer-secret")
         elif t == "tencentcloud:Cdn/domain:Domain":
             state.update(cname=f"{args.inputs.get('domain')}.cdn.dnsv1.com")
+        elif t == "alicloud:cdn/domainNew:DomainNew":
+            state.update(cname=f"{args.inputs.get('domainName')}.w.kunlunsl.com")
+        elif t == "alicloud:ecs/ecsKeyPair:EcsKeyPair":
+            state.update(fingerPrint="mock:fingerprint")
+        elif t == "acme:index/registration:Registration":
+            state.update(accountKeyPem="-----BEGIN EC PRIVATE KEY-----\nMOCK ACCOUNT\n-----END EC PRIVATE KEY-----\n",
+                         registrationUrl="https://acme.invalid/acct/1")
+        elif t == "acme:index/certificate:Certificate":
+            state.update(
+                certificatePem=f"-----BEGIN CERTIFICATE-----\nMOCK {args.inputs.get('commonName')}\n-----END CERTIFICATE-----\n",
+                issuerPem="-----BEGIN CERTIFICATE-----\nMOCK ISSUER\n-----END CERTIFICATE-----\n",
+                privateKeyPem="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
+                certificateNotAfter="2027-02-21T00:00:00Z",
+                certificateUrl="https://acme.invalid/cert/1",
+            )
         elif t == "random:index/randomPassword:RandomPassword":
             state.update(result="m" * int(args.inputs.get("length", 16)), bcryptHash="$2a$mock")
         elif t == "tls:index/privateKey:PrivateKey":
@@ -138,4 +159,19 @@ class CloudMocks(pulumi.runtime.Mocks):
             }
         if args.token == "tencentcloud:User/getInfo:getInfo":
             return {"appId": "1250000000", "uin": "100000000001", "ownerUin": "100000000001"}
+        if args.token == "alicloud:ecs/getImages:getImages":
+            return {
+                "ids": ["ubuntu_24_04_x64_20G_alibase_mock.vhd"],
+                "images": [
+                    {
+                        "id": "ubuntu_24_04_x64_20G_alibase_mock.vhd",
+                        "imageId": "ubuntu_24_04_x64_20G_alibase_mock.vhd",
+                        "name": "ubuntu_24_04_x64_20G_alibase_mock.vhd",
+                        "osName": "Ubuntu  24.04 64位",
+                        "osType": "linux",
+                    }
+                ],
+            }
+        if args.token == "alicloud:index/getAccount:getAccount":
+            return {"id": "1234567890123456"}
         raise NotImplementedError(f"no mock for invoke {args.token}: add one in components/plan/mocks.py")

@@ -31,6 +31,8 @@ class PlanResult:
     outputs: dict[str, StackOutput]
     artifacts: dict[str, str]
     invokes: list[str]
+    # The merged `namespace:key` config the program ran with (stack file, defaults, overrides).
+    config: dict[str, str]
 
     def of_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -82,4 +84,19 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
         collected["artifacts"] = {k: (await _resolve(v)).value for k, v in artifacts.items()}
 
     _sync_await(run_pulumi_func(program))
-    return PlanResult(stack, list(monitor.registrations), collected.get("outputs", {}), collected.get("artifacts", {}), list(mocks.calls))
+    return PlanResult(
+        stack, list(monitor.registrations), collected.get("outputs", {}), collected.get("artifacts", {}), list(mocks.calls), config
+    )
+
+
+def home_cloud(stack: str, root: Path = ROOT) -> str:
+    """The cloud a stack file runs on without overrides."""
+    config, _ = read_stack_config(root, stack)
+    return config[f"{project_name(root)}:cloud"]
+
+
+def run_stack_on(stack: str, cloud: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> PlanResult:
+    """Run `stack` moved onto `cloud` with the example switch overrides, then `overrides`."""
+    from components.plan.switch import switch_overrides
+
+    return run_stack(stack, {**switch_overrides(stack, cloud, home_cloud(stack, root)), **(overrides or {})}, root)

@@ -13,6 +13,7 @@ import yaml
 # The VM is ready for the Docker provider once this file exists (see runtime readiness).
 READY_MARKER = "/var/lib/xqfc/bootstrap-done"
 BOOTSTRAP_PATH = "/usr/local/sbin/xqfc-bootstrap"
+CONFIG_ROOT = "/srv/xqfc"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ ufw default allow outgoing
 ufw --force enable
 
 systemctl restart ssh || systemctl restart sshd
+# Config files Pulumi writes over SSH (nginx, monitoring, env files) live here.
+install -d -o {spec.deploy_user} -g {spec.deploy_user} -m 0750 {CONFIG_ROOT}
 install -d -m 0755 "$(dirname {READY_MARKER})"
 date -u +%Y-%m-%dT%H:%M:%SZ > {READY_MARKER}
 """
@@ -124,7 +127,8 @@ def render_cloud_init(spec: CloudInitSpec) -> str:
         ],
         "package_update": True,
         "package_upgrade": True,
-        "packages": ["ca-certificates", "curl", "gnupg", "ufw", "unattended-upgrades", "fail2ban", "zstd"],
+        # python3-boto3 and zstd: the backup job runs on the host (components/backup).
+        "packages": ["ca-certificates", "curl", "gnupg", "ufw", "unattended-upgrades", "fail2ban", "zstd", "python3-boto3"],
         "disk_setup": {dev: {"table_type": "gpt", "layout": True, "overwrite": False}},
         "fs_setup": [
             {"label": "xqfc-data", "filesystem": "ext4", "device": dev, "partition": "auto", "overwrite": False}

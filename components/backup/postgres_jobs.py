@@ -1,0 +1,123 @@
+"""PostgreSQL: backup, restore, restore drill."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .fetch import fetch_verified
+from .manifest import Manifest
+from .naming import MANIFEST_NAME, backup_prefix, check_name, format_ts
+from .pg import PgCommands
+from .pipeline import Codec, check_integrity, file_to_consumer, produce_to_file
+from .pipeline import codec as make_codec
+from .publish import local_backup_dir, prune_local, prune_remote, upload
+from .retention import Retention
+from .store import Store
+
+log = logging.getLogger("xqfc.backup")
+KIND = "postgres"
+TOOL_VERSION = "1"
+
+
+class RefusedError(RuntimeError):
+    pass
+
+
+def backup_postgres(store: Store, root: str, pg: PgCommands, database: str, codec_: Codec,
+                    local_root: str, retention: Retention, now: datetime | None = None) -> Manifest:
+    started = time.monotonic()
+    now = now or datetime.now(UTC)
+    ts = format_ts(now)
+    check_name(database)
+    local_dir = local_backup_dir(local_root, KIND, database, ts)
+    os.makedirs(local_dir, exist_ok=False)
+    file_name = f"{database}.dump{codec_.suffix}"
+    server_version = pg.server_version()
+    log.info("dumping %s (PostgreSQL %s) to %s", database, server_version, local_dir)
+    sha, size = produce_to_file(pg.dump_argv(database), None, codec_,
+                                os.path.join(local_dir, file_name))
+    check_integrity(os.path.join(local_dir, file_name), codec_)
+    manifest = Manifest(
+        kind=KIND, name=database, timestamp=ts, created_at=now.isoformat(),
+        object_key=backup_prefix(root, KIND, database, ts) + file_name, file_name=file_name,
+        format="pg_dump-custom", compression=codec_.name, size=size, sha256=sha,
+        server_version=server_version, tool_version=TOOL_VERSION,
+        duration_seconds=round(time.monotonic() - started, 3))
+    with open(os.path.join(local_dir, MANIFEST_NAME), "w", encoding="utf-8") as handle:
+        handle.write(manifest.to_json())
+    upload(store, root, manifest, local_dir)
+    prune_remote(store, root, KIND, database, now, retention.retention_days, retention.keep_newest)
+    prune_local(store, local_root, KIND, database, now, retention.local_days)
+    return manifest
+
+
+def restore_postgres(store: Store, root: str, pg: PgCommands, source: str, target: str,
+                     timestamp: str | None, force: bool, no_owner: bool, work_dir: str) -> Manifest:
+    """Restore into `target` via a scratch database swapped in at the end, so a failed restore
+    leaves `target` as it was. With --force a non-empty target is kept, renamed
+    `<target>__pre_<timestamp>`, never dropped."""
+    check_name(target)
+    manifest, path = fetch_verified(store, root, KIND, source, timestamp, work_dir)
+    existed = pg.database_exists(target)
+    occupied = existed and pg.user_relation_count(target) > 0
+    if occupied and not force:
+        raise RefusedError(f"database {target} is not empty; pass --force to replace it "
+                           f"(it will be kept as {target}__pre_<timestamp>)")
+    scratch = f"{target}__restoring"
+    pg.drop_database(scratch)
+    pg.create_database(scratch)
+    try:
+        log.info("restoring %s into %s", manifest.object_key, target)
+        file_to_consumer(path, make_codec(manifest.compression), pg.restore_argv(scratch, no_owner))
+    except BaseException:
+        pg.drop_database(scratch)
+        raise
+    keep_old = f"{target}__pre_{format_ts(datetime.now(UTC))}" if occupied else None
+    pg.swap_in(scratch, target, keep_old)
+    if keep_old:
+        log.info("previous %s kept as %s", target, keep_old)
+    return manifest
+
+
+@dataclass
+class DrillResult:
+    manifest: Manifest
+    tables: int
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def drill_postgres(store: Store, root: str, pg: PgCommands, database: str,
+                   timestamp: str | None, sample_rows: int, work_dir: str) -> DrillResult:
+    """Restore the backup into a scratch database and compare it with the live source: every
+    table's row count and an md5 over its first `sample_rows` rows. The scratch is always
+    dropped."""
+    manifest, path = fetch_verified(store, root, KIND, database, timestamp, work_dir)
+    scratch = f"{check_name(database)}__drill"
+    pg.drop_database(scratch)
+    pg.create_database(scratch)
+    try:
+        file_to_consumer(path, make_codec(manifest.compression), pg.restore_argv(scratch, True))
+        restored = pg.table_stats(scratch, sample_rows)
+        source = pg.table_stats(database, sample_rows)
+    finally:
+        pg.drop_database(scratch)
+    mismatches = []
+    for table in sorted(set(restored) | set(source)):
+        if table not in restored:
+            mismatches.append(f"{table}: missing from the backup")
+        elif table not in source:
+            mismatches.append(f"{table}: in the backup, not in the source")
+        else:
+            (r_count, r_md5), (s_count, s_md5) = restored[table], source[table]
+            if r_count != s_count:
+                mismatches.append(f"{table}: {r_count} rows restored, {s_count} in source")
+            elif r_md5 != s_md5:
+                mismatches.append(f"{table}: sample checksum differs")
+    return DrillResult(manifest, len(source), mismatches)

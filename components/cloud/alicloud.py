@@ -1,0 +1,457 @@
+"""Alibaba Cloud foundation: VPC, security group, ECS, OSS, CDN and Alibaba Cloud DNS.
+
+The same components as tencent.py, so a stack moves between clouds with `xqfc:cloud`.
+Class and argument names follow pulumi_alicloud 4.0.0 as read from its source
+(research/provider-mapping.md): one `ecs.SecurityGroupRule` per rule with `cidr_ip` always
+set (an empty one fails with MissingParameter), the bucket ACL as its own resource (the
+inline `acl` is deprecated) and lifecycle rules inline (there is no split lifecycle resource).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_alicloud as alicloud
+from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
+
+from components.cloud.acme import AcmeArgs, AcmeCertificate
+from components.firewall import WORLD, IngressRule, ingress_policy
+from components.foundation import Certificate, Foundation, Host, ObjectStore
+from components.settings import Settings
+
+BACKUP_PREFIX = "backups/"
+DEFAULT_LINE = "default"
+# lego's DNS provider for Alibaba Cloud DNS; it reads ALICLOUD_ACCESS_KEY/SECRET_KEY like the plugin.
+ACME_DNS_PROVIDER = "alidns"
+STATIC_FILE_TYPES = ("css", "js", "png", "jpg", "jpeg", "webp", "svg", "woff2")
+
+
+def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **kw)
+
+
+def _label(text: str) -> str:
+    if text == WORLD:
+        return "any"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# --- network -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    vpc_cidr: str
+    subnet_cidr: str
+    zone: str
+    ingress: list[IngressRule]
+    tags: dict[str, str]
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, one vSwitch, and a security group with one rule per ingress policy entry."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:alicloud:Network", name, None, opts)
+        self.vpc = vpc.Network(f"{name}-vpc", vpc_name=name, cidr_block=args.vpc_cidr, tags=args.tags, opts=_child(self))
+        self.subnet = vpc.Switch(
+            f"{name}-subnet",
+            vswitch_name=f"{name}-{args.zone}",
+            vpc_id=self.vpc.id,
+            cidr_block=args.subnet_cidr,
+            zone_id=args.zone,
+            tags=args.tags,
+            opts=_child(self),
+        )
+        self.security_group = ecs.SecurityGroup(
+            f"{name}-sg",
+            security_group_name=name,
+            vpc_id=self.vpc.id,
+            description="xqfc web host: 80/443 public, 22 from admin networks",
+            # Ingress not allowed by a rule below is denied: Alibaba's default for a normal group.
+            inner_access_policy="Drop",
+            tags=args.tags,
+            opts=_child(self),
+        )
+        # Named by port and source, not position, so reordering adminCidrs replaces nothing.
+        self.ingress_rules = [
+            ecs.SecurityGroupRule(
+                f"{name}-in-{r.port}-{_label(r.cidr)}",
+                security_group_id=self.security_group.id,
+                type="ingress",
+                ip_protocol="tcp",
+                port_range=f"{r.port}/{r.port}",
+                cidr_ip=r.cidr,
+                policy="accept",
+                priority=1,
+                nic_type="intranet",
+                description=r.description,
+                opts=_child(self),
+            )
+            for r in args.ingress
+        ]
+        self.egress_rule = ecs.SecurityGroupRule(
+            f"{name}-out-all",
+            security_group_id=self.security_group.id,
+            type="egress",
+            ip_protocol="all",
+            port_range="-1/-1",
+            cidr_ip=WORLD,
+            policy="accept",
+            priority=1,
+            nic_type="intranet",
+            description="outbound",
+            opts=_child(self),
+        )
+        self.register_outputs({"vpc_id": self.vpc.id, "subnet_id": self.subnet.id, "security_group_id": self.security_group.id})
+
+
+# --- compute -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerArgs:
+    zone: str
+    instance_type: str
+    image_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    ssh_public_key: str
+    key_name: str
+    user_data: str
+    system_disk_type: str
+    system_disk_size: int
+    data_disk_type: str
+    data_disk_size: int
+    bandwidth_mbps: int
+    deletion_protection: bool
+    hostname: str
+    tags: dict[str, str]
+
+
+class Server(pulumi.ComponentResource):
+    """The ECS instance with its key pair, an encrypted data disk, and a public IP."""
+
+    def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:alicloud:Server", name, None, opts)
+        self.key_pair = ecs.EcsKeyPair(
+            f"{name}-key", key_pair_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self)
+        )
+        self.instance = ecs.Instance(
+            f"{name}-vm",
+            instance_name=name,
+            host_name=args.hostname,
+            availability_zone=args.zone,
+            instance_type=args.instance_type,
+            image_id=args.image_id,
+            vswitch_id=args.subnet_id,
+            security_groups=[args.security_group_id],
+            key_name=self.key_pair.key_pair_name,
+            system_disk_category=args.system_disk_type,
+            system_disk_size=args.system_disk_size,
+            data_disks=[
+                ecs.InstanceDataDiskArgs(
+                    name=f"{name}-data",
+                    category=args.data_disk_type,
+                    size=args.data_disk_size,
+                    encrypted=True,
+                    # In prod the data disk outlives an accidental instance deletion.
+                    delete_with_instance=not args.deletion_protection,
+                )
+            ],
+            instance_charge_type="PostPaid",
+            # A bandwidth above zero is what allocates the public IP on Alibaba.
+            internet_charge_type="PayByTraffic",
+            internet_max_bandwidth_out=args.bandwidth_mbps,
+            # Base64 is the provider's recommended form; the text is the same cloud-init as Tencent's.
+            user_data=base64.b64encode(args.user_data.encode()).decode(),
+            deletion_protection=args.deletion_protection,
+            tags=args.tags,
+            opts=_child(self, protect=args.deletion_protection),
+        )
+        self.register_outputs({"public_ip": self.instance.public_ip, "private_ip": self.instance.primary_ip_address})
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BucketArgs:
+    name: pulumi.Input[str]
+    retention_days: int
+    protect: bool
+    tags: dict[str, str]
+    writer_name: str
+
+
+# What the backup job needs, nothing more: no bucket deletion, no ACL or policy changes.
+WRITER_ACTIONS = [
+    "oss:PutObject", "oss:GetObject", "oss:DeleteObject", "oss:ListObjects",
+    "oss:InitiateMultipartUpload", "oss:UploadPart", "oss:CompleteMultipartUpload",
+    "oss:AbortMultipartUpload", "oss:ListMultipartUploads", "oss:ListParts",
+]
+
+
+def writer_policy(bucket: str) -> str:
+    return json.dumps({
+        "Version": "1",
+        "Statement": [{"Effect": "Allow", "Action": WRITER_ACTIONS,
+                       "Resource": [f"acs:oss:*:*:{bucket}", f"acs:oss:*:*:{bucket}/*"]}],
+    })
+
+
+class Bucket(pulumi.ComponentResource):
+    """Private, versioned, encrypted OSS bucket for static assets and backups."""
+
+    def __init__(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:alicloud:Bucket", name, None, opts)
+        self.bucket = oss.Bucket(
+            f"{name}-bucket",
+            bucket=args.name,
+            versioning=oss.BucketVersioningArgs(status="Enabled"),
+            server_side_encryption_rule=oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
+            lifecycle_rules=[
+                oss.BucketLifecycleRuleArgs(
+                    id="backups-retention",
+                    prefix=BACKUP_PREFIX,
+                    enabled=True,
+                    expirations=[oss.BucketLifecycleRuleExpirationArgs(days=args.retention_days)],
+                    # A deleted or overwritten backup stays recoverable for a week.
+                    noncurrent_version_expirations=[oss.BucketLifecycleRuleNoncurrentVersionExpirationArgs(days=7)],
+                ),
+                oss.BucketLifecycleRuleArgs(
+                    id="abort-incomplete-uploads",
+                    prefix="",
+                    enabled=True,
+                    abort_multipart_uploads=[oss.BucketLifecycleRuleAbortMultipartUploadArgs(days=1)],
+                ),
+            ],
+            force_destroy=False,
+            tags=args.tags,
+            opts=_child(self, protect=args.protect),
+        )
+        self.acl = oss.BucketAcl(f"{name}-acl", bucket=self.bucket.bucket, acl="private", opts=_child(self))
+        self.name = self.bucket.bucket
+        # A RAM user that can only read and write this bucket's objects, for the backup job on
+        # the VM; the account's own keys never reach the VM.
+        self.writer = ram.User(f"{name}-writer", name=args.writer_name, comments="xqfc backups: one bucket", force=True, opts=_child(self))
+        self.policy = ram.Policy(
+            f"{name}-writer-policy",
+            policy_name=f"{args.writer_name}-bucket",
+            policy_document=self.name.apply(writer_policy),
+            description="Object read/write on the xqfc bucket only",
+            opts=_child(self),
+        )
+        ram.UserPolicyAttachment(
+            f"{name}-writer-attach", user_name=self.writer.name, policy_name=self.policy.policy_name, policy_type="Custom",
+            opts=_child(self),
+        )
+        self.access_key = ram.AccessKey(
+            f"{name}-writer-key", user_name=self.writer.name, opts=_child(self, additional_secret_outputs=["secret"])
+        )
+        self.register_outputs({"name": self.name})
+
+
+# --- certificate, CDN and DNS --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    dns_zone: str
+    names: list[str]
+    record_names: dict[str, str]
+    origin_ip: pulumi.Input[str]
+    cdn_name: str | None
+    static_cache_days: int
+    acme_server_url: str
+    contact_email: str | None
+    renew_days: int
+    certificate_name: str
+
+
+def _cdn_functions(static_ttl: int, server_name: str) -> dict[str, dict[str, str]]:
+    """CDN behaviour as Alibaba's DomainConfig functions (names from the CDN API reference)."""
+    return {
+        "https_force": {"enable": "on", "https_rewrite": "301"},
+        "https_option": {"http2": "on"},
+        "https_tls_version": {"tls10": "off", "tls11": "off", "tls12": "on", "tls13": "on"},
+        # Back to the origin over HTTPS, with the site name as SNI so nginx picks the right server.
+        "forward_scheme": {"enable": "on", "scheme_origin": "https"},
+        "https_origin_sni": {"enabled": "on", "https_origin_sni": server_name},
+        "path_based_ttl_set": {"path": "/static/", "ttl": str(static_ttl), "weight": "99"},
+        "filetype_based_ttl_set": {"file_type": ",".join(STATIC_FILE_TYPES), "ttl": str(static_ttl), "weight": "99"},
+    }
+
+
+class Edge(pulumi.ComponentResource):
+    """The site certificate (ACME through Alibaba Cloud DNS), the CDN and the DNS records."""
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:alicloud:Edge", name, None, opts)
+        self.tls = AcmeCertificate(
+            f"{name}-tls",
+            AcmeArgs(args.names, ACME_DNS_PROVIDER, args.acme_server_url, args.contact_email, args.renew_days),
+            _child(self),
+        )
+        self.cdn_certificate: cas.ServiceCertificate | None = None
+        self.cdn: cdn.DomainNew | None = None
+        self.cdn_config: list[cdn.DomainConfig] = []
+        if args.cdn_name:
+            # Named after its expiry: a renewal uploads a new certificate under a new name before
+            # the old one is deleted (create-before-replace), and CAS names must be unique.
+            self.cdn_certificate = cas.ServiceCertificate(
+                f"{name}-cdn-cert",
+                certificate_name=self.tls.certificate.certificate_not_after.apply(
+                    lambda t: f"{args.certificate_name}-{(t or 'pending')[:10]}"
+                ),
+                cert=self.tls.fullchain_pem,
+                key=self.tls.private_key_pem,
+                opts=_child(self),
+            )
+            self.cdn = cdn.DomainNew(
+                f"{name}-cdn",
+                domain_name=args.cdn_name,
+                cdn_type="web",
+                scope="domestic",
+                sources=[cdn.DomainNewSourceArgs(content=args.origin_ip, type="ipaddr", port=443, priority=20, weight=10)],
+                certificate_config=cdn.DomainNewCertificateConfigArgs(
+                    cert_type="cas", cert_id=self.cdn_certificate.id, server_certificate_status="on"
+                ),
+                opts=_child(self),
+            )
+            for function, fargs in _cdn_functions(args.static_cache_days * 86400, args.cdn_name).items():
+                self.cdn_config.append(
+                    cdn.DomainConfig(
+                        f"{name}-cdn-{function.replace('_', '-')}",
+                        domain_name=self.cdn.domain_name,
+                        function_name=function,
+                        function_args=[cdn.DomainConfigFunctionArgArgs(arg_name=k, arg_value=v) for k, v in fargs.items()],
+                        opts=_child(self),
+                    )
+                )
+
+        self.records: dict[str, dns.AlidnsRecord] = {}
+        for fqdn in args.names:
+            via_cdn = self.cdn is not None and fqdn == args.cdn_name
+            self.records[fqdn] = dns.AlidnsRecord(
+                f"{name}-dns-{args.record_names[fqdn].replace('@', 'apex').replace('.', '-')}",
+                domain_name=args.dns_zone,
+                rr=args.record_names[fqdn],
+                type="CNAME" if via_cdn else "A",
+                value=self.cdn.cname if via_cdn else args.origin_ip,
+                line=DEFAULT_LINE,
+                # 600 s is the floor of the free DNS edition.
+                ttl=600,
+                opts=_child(self),
+            )
+        self.register_outputs({"cdn_domain": self.cdn.cname if self.cdn else None})
+
+
+# --- the whole foundation ------------------------------------------------------------------
+
+
+def s3_endpoint(region: str) -> str:
+    """OSS's S3-compatible endpoint (Alibaba's 'Use AWS SDKs to access OSS'): sign with `region`."""
+    return f"https://s3.oss-{region}.aliyuncs.com"
+
+
+class AlicloudFoundation(pulumi.ComponentResource):
+    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:alicloud:Foundation", name, None, opts)
+        s = settings
+        # Credentials come from the plugin's environment (ALICLOUD_ACCESS_KEY/SECRET_KEY) or a
+        # profile, never from stack files: the SDK would not even mark them secret.
+        self.provider = alicloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
+        with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
+        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
+        tags = {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+
+        self.network = Network(
+            f"{name}-net",
+            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, ingress_policy(s.admin_cidrs), tags),
+            with_provider,
+        )
+        image_id = s.image_id or ecs.get_images_output(
+            name_regex=s.image_name_regex, owners="system", most_recent=True, os_type="linux",
+            instance_type=s.instance_type, opts=invoke,
+        ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
+        self.server = Server(
+            f"{name}-host",
+            ServerArgs(
+                zone=s.zone,
+                instance_type=s.instance_type,
+                image_id=image_id,
+                subnet_id=self.network.subnet.id,
+                security_group_id=self.network.security_group.id,
+                ssh_public_key=s.ssh_public_key,
+                key_name=f"xqfc_{s.environment}",
+                user_data=user_data,
+                system_disk_type=s.system_disk_type,
+                system_disk_size=s.system_disk_size,
+                data_disk_type=s.data_disk_type,
+                data_disk_size=s.data_disk_size,
+                bandwidth_mbps=s.bandwidth_mbps,
+                deletion_protection=s.deletion_protection,
+                hostname=f"xqfc-{s.environment}",
+                tags=tags,
+            ),
+            with_provider,
+        )
+        # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
+        account_id = alicloud.get_account_output(opts=invoke).id
+        self.bucket = Bucket(
+            f"{name}-storage",
+            BucketArgs(
+                name=pulumi.Output.concat(s.bucket_base_name, "-", account_id),
+                retention_days=s.backup_retention_days,
+                protect=s.deletion_protection,
+                tags=tags,
+                writer_name=f"xqfc-{s.environment}-backup",
+            ),
+            with_provider,
+        )
+        vm = self.server.instance
+        self.edge = Edge(
+            f"{name}-edge",
+            EdgeArgs(
+                dns_zone=s.dns_zone,
+                names=s.site_names,
+                record_names={n: s.record_name(n) for n in s.site_names},
+                origin_ip=vm.public_ip,
+                cdn_name=s.www_domain if s.cdn_enabled else None,
+                static_cache_days=s.static_cache_days,
+                acme_server_url=s.acme_server_url,
+                contact_email=s.certificate_email,
+                renew_days=s.certificate_renew_days,
+                certificate_name=f"xqfc-{s.environment}",
+            ),
+            with_provider,
+        )
+        self.foundation = Foundation(
+            cloud="alicloud",
+            hosts=[Host("primary", vm.public_ip, vm.primary_ip_address, s.deploy_user, 22, vm)],
+            storage=ObjectStore(
+                self.bucket.name, s3_endpoint(s.region), s.region,
+                access_key_id=self.bucket.access_key.id,
+                secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret),
+            ),
+            certificate=Certificate(
+                names=s.site_names,
+                certificate_pem=self.edge.tls.fullchain_pem,
+                private_key_pem=self.edge.tls.private_key_pem,
+                not_after=self.edge.tls.certificate.certificate_not_after,
+                cdn_certificate_id=self.edge.cdn_certificate.id if self.edge.cdn_certificate else None,
+            ),
+            dns_names=s.site_names,
+            cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
+        )
+        self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
+
+
+def _first_image(imgs, regex: str) -> str:
+    if not imgs:
+        raise ValueError(f"no system image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
+    return imgs[0].id

@@ -1,0 +1,32 @@
+"""What a stack restates to move to another cloud, as the offline plan applies it (`--cloud`).
+
+The stack files are written for Tencent Cloud. Only their keys whose values belong to one
+cloud (region, zone, instance type, disk types) need an equivalent on another cloud; every
+other key, and every cloud-dependent key a stack leaves unset, carries over unchanged
+(docs/clouds.md). Sizes match the Tencent stacks': 2c4g dev, 4c8g staging, 4c16g prod.
+"""
+from __future__ import annotations
+
+SWITCH: dict[str, dict[str, dict[str, str]]] = {
+    "alicloud": {
+        "dev": {"region": "cn-hangzhou", "zone": "cn-hangzhou-h", "instanceType": "ecs.c7.large"},
+        "staging": {"region": "cn-hangzhou", "zone": "cn-hangzhou-h", "instanceType": "ecs.c7.xlarge"},
+        "prod": {
+            "region": "cn-hangzhou",
+            "zone": "cn-hangzhou-i",
+            "instanceType": "ecs.g7.xlarge",
+            "systemDiskType": "cloud_essd",
+            "dataDiskType": "cloud_essd",
+        },
+    },
+}
+
+
+def switch_overrides(stack: str, cloud: str, home_cloud: str) -> dict[str, str]:
+    """Config overrides that move `stack` (written for `home_cloud`) onto `cloud`."""
+    if cloud == home_cloud:
+        return {}
+    try:
+        return {"cloud": cloud, **SWITCH[cloud][stack]}
+    except KeyError:
+        raise ValueError(f"no example overrides to move stack {stack!r} to {cloud!r}; pass them with --set") from None

@@ -1,0 +1,104 @@
+"""The backup job on the VM: the tool, its credentials and its systemd timers.
+
+The tool (components/backup, stdlib + boto3 only) runs on the host, reaching PostgreSQL and
+Redis with `docker exec`, so dumps come from the server's own pg_dump. Its metrics land in
+node-exporter's textfile directory, where the backup-age alerts read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+from pulumi_command import remote
+
+from components.render.backup_schedule import BackupScheduleSettings, render_backup_units, render_credentials_env
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.monitoring import TEXTFILE_DIR
+from components.settings import Settings
+
+TOOL_DIR = f"{CONFIG_ROOT}/backup-tool"
+UNIT_DIR = f"{CONFIG_ROOT}/backup/systemd"
+ENV_FILE = f"{CONFIG_ROOT}/backup/backup.env"
+TIMERS = ("xqfc-backup-postgres.timer", "xqfc-restore-drill.timer", "xqfc-backup-redis.timer")
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def tool_files() -> dict[str, str]:
+    """The backup package as shipped: relative path -> source."""
+    files = {"components/__init__.py": (PACKAGE / "__init__.py").read_text()}
+    for path in sorted((PACKAGE / "backup").glob("*.py")):
+        files[f"components/backup/{path.name}"] = path.read_text()
+    return files
+
+
+def schedule(s: Settings, bucket: str, endpoint: str, region: str) -> BackupScheduleSettings:
+    return BackupScheduleSettings(
+        backup_schedule=s.backup_schedule,
+        drill_schedule=s.drill_schedule,
+        redis_schedule=s.redis_snapshot_schedule,
+        retention_days=s.backup_retention_days,
+        keep_newest=s.backup_keep_newest,
+        local_days=s.backup_local_days,
+        bucket=bucket,
+        endpoint_url=endpoint,
+        region=region,
+        database=s.db_name,
+        postgres_user=s.db_user,
+        redis_rdb_path=f"{s.data_mount_path}/docker/volumes/xqfc-redisdata/_data/dump.rdb",
+        tool_dir=TOOL_DIR,
+        env_file=ENV_FILE,
+        local_dir=f"{s.data_mount_path}/backups",
+        textfile_dir=TEXTFILE_DIR,
+        work_dir=f"{s.data_mount_path}/tmp",
+    )
+
+
+@dataclass(frozen=True)
+class BackupArgs:
+    settings: Settings
+    connection: remote.ConnectionArgs
+    bucket: pulumi.Output[str]
+    s3_endpoint: str
+    region: str
+    access_key_id: pulumi.Output[str]
+    secret_access_key: pulumi.Output[str]
+    redis_password: pulumi.Output[str]
+    depends_on: list[pulumi.Resource]
+
+
+class Backups(pulumi.ComponentResource):
+    def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:Backups", name, None, opts)
+        s = args.settings
+        self.units = args.bucket.apply(lambda b: render_backup_units(schedule(s, b, args.s3_endpoint, args.region)))
+        files = [FileSpec(f"{TOOL_DIR}/{rel}", text) for rel, text in tool_files().items()]
+        files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in _unit_names()]
+        env = pulumi.Output.all(args.access_key_id, args.secret_access_key, args.redis_password).apply(
+            lambda a: render_credentials_env(a[0], a[1], a[2])
+        )
+        files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
+        self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
+        # The timers are what "backups are scheduled" means; the guardrails look for this command.
+        self.install = remote.Command(
+            f"{name}-install",
+            connection=args.connection,
+            create=(
+                "set -eu; "
+                f"sudo install -d -m 0755 {TEXTFILE_DIR} {s.data_mount_path}/backups {s.data_mount_path}/tmp; "
+                f"sudo install -m 0644 {UNIT_DIR}/*.service {UNIT_DIR}/*.timer /etc/systemd/system/; "
+                "sudo systemctl daemon-reload; "
+                f"sudo systemctl enable --now {' '.join(TIMERS)}"
+            ),
+            delete=f"sudo systemctl disable --now {' '.join(TIMERS)} || true",
+            triggers=[self.files.digest],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
+        )
+        self.register_outputs({"timers": list(TIMERS)})
+
+
+def _unit_names() -> list[str]:
+    sample = render_backup_units(
+        BackupScheduleSettings("daily", "weekly", "daily", 7, 1, 1, "b", "https://s3.example", "r", tool_dir=TOOL_DIR, env_file=ENV_FILE)
+    )
+    return sorted(sample)

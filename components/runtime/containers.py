@@ -1,0 +1,79 @@
+"""Shared container shape: hardening, limits, logs, networks and images.
+
+Every container gets no-new-privileges, all capabilities dropped (and only the ones it needs
+added back), a memory limit, rotated json logs and a restart policy. Nothing publishes a port
+unless it is nginx's 80/443 (the graph tests and the policy pack check this).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+
+LOG_OPTS = {"max-size": "20m", "max-file": "5"}
+
+
+@dataclass(frozen=True)
+class Hardening:
+    memory_mb: int
+    cap_add: tuple[str, ...] = ()
+    read_only: bool = True
+    user: str | None = None
+    tmpfs: dict[str, str] = field(default_factory=lambda: {"/tmp": "rw,noexec,nosuid,size=64m"})
+    cpus: float | None = None
+
+
+def hardened(h: Hardening) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "security_opts": ["no-new-privileges:true"],
+        "capabilities": docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=list(h.cap_add) or None),
+        "memory": h.memory_mb,
+        "memory_swap": h.memory_mb,
+        "read_only": h.read_only,
+        "tmpfs": dict(h.tmpfs) or None,
+        "log_driver": "json-file",
+        "log_opts": LOG_OPTS,
+        "restart": "unless-stopped",
+        "init": True,
+    }
+    if h.user:
+        kwargs["user"] = h.user
+    if h.cpus:
+        kwargs["cpus"] = str(h.cpus)
+    return kwargs
+
+
+def healthcheck(test: list[str], interval: str = "10s", retries: int = 5, start_period: str = "20s") -> docker.ContainerHealthcheckArgs:
+    return docker.ContainerHealthcheckArgs(tests=test, interval=interval, timeout="5s", retries=retries, start_period=start_period)
+
+
+def attach(*networks: tuple[docker.Network, list[str]]) -> list[docker.ContainerNetworksAdvancedArgs]:
+    return [docker.ContainerNetworksAdvancedArgs(name=n.name, aliases=aliases or None) for n, aliases in networks]
+
+
+def remote_image(name: str, ref: str, opts: pulumi.ResourceOptions) -> docker.RemoteImage:
+    # keep_locally: removing an image still used by a rolled-back container would break it.
+    return docker.RemoteImage(name, name=ref, keep_locally=True, opts=opts)
+
+
+@dataclass(frozen=True)
+class RuntimeNetworks:
+    edge: docker.Network
+    data: docker.Network
+    monitoring: docker.Network
+
+
+class Networks(pulumi.ComponentResource):
+    """edge: nginx and app. data: app, PostgreSQL, Redis (internal: no route out).
+    monitoring: Prometheus and the exporters, plus nginx for Grafana."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:Networks", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        self.edge = docker.Network(f"{name}-edge", name="xqfc-edge", driver="bridge", opts=child)
+        self.data = docker.Network(f"{name}-data", name="xqfc-data", driver="bridge", internal=True, opts=child)
+        self.monitoring = docker.Network(f"{name}-monitoring", name="xqfc-monitoring", driver="bridge", opts=child)
+        self.networks = RuntimeNetworks(self.edge, self.data, self.monitoring)
+        self.register_outputs({})

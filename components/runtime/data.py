@@ -1,0 +1,139 @@
+"""PostgreSQL and Redis containers on the internal data network.
+
+Neither publishes a port; both keep their data in named volumes under Docker's data root on
+the data disk, protected in prod. Passwords are generated (pulumi_random) and reach the
+containers as uploaded files, not environment variables, so `docker inspect` does not show
+them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_random as random
+
+from components.render.postgres import PostgresTuning, render_postgresql_conf
+from components.render.redis import RedisConfig, render_redis_conf
+from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
+
+POSTGRES_HOST = "postgres"
+REDIS_HOST = "redis"
+PG_PASSWORD_FILE = "/run/xqfc/postgres-password"
+PG_CONF = "/etc/postgresql/postgresql.conf"
+REDIS_CONF = "/usr/local/etc/redis/redis.conf"
+
+
+def password(name: str, parent: pulumi.Resource) -> random.RandomPassword:
+    # URL- and config-safe alphabet: the password is embedded in DATABASE_URL and redis.conf.
+    return random.RandomPassword(name, length=32, special=False, opts=pulumi.ResourceOptions(parent=parent))
+
+
+@dataclass(frozen=True)
+class PostgresArgs:
+    image: str
+    db_name: str
+    db_user: str
+    memory_mb: int
+    max_connections: int
+    networks: RuntimeNetworks
+    protect: bool
+
+
+class Postgres(pulumi.ComponentResource):
+    def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:Postgres", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.password = password(f"{name}-password", self)
+        self.volume = docker.Volume(
+            f"{name}-data",
+            name="xqfc-pgdata",
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+        )
+        image = remote_image(f"{name}-image", args.image, child)
+        self.config = render_postgresql_conf(PostgresTuning(args.memory_mb, args.max_connections))
+        self.container = docker.Container(
+            f"{name}-container",
+            name="xqfc-postgres",
+            image=image.image_id,
+            hostname=POSTGRES_HOST,
+            command=["postgres", "-c", f"config_file={PG_CONF}"],
+            envs=[
+                f"POSTGRES_DB={args.db_name}",
+                f"POSTGRES_USER={args.db_user}",
+                f"POSTGRES_PASSWORD_FILE={PG_PASSWORD_FILE}",
+                "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256 --data-checksums",
+                "PGDATA=/var/lib/postgresql/data/pgdata",
+            ],
+            uploads=[
+                docker.ContainerUploadArgs(file=PG_PASSWORD_FILE, content=self.password.result, permissions="0444"),
+                docker.ContainerUploadArgs(file=PG_CONF, content=self.config, permissions="0444"),
+            ],
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/var/lib/postgresql/data")],
+            networks_advanced=attach((args.networks.data, [POSTGRES_HOST])),
+            healthcheck=healthcheck(["CMD-SHELL", f"pg_isready -U {args.db_user} -d {args.db_name} -h 127.0.0.1"]),
+            wait=True,
+            wait_timeout=180,
+            shm_size=256,
+            # Let PostgreSQL finish a checkpoint instead of being killed mid-write.
+            stop_timeout=60,
+            stop_signal="SIGINT",
+            # The entrypoint starts as root to own PGDATA, then drops to the postgres user.
+            **hardened(Hardening(
+                memory_mb=args.memory_mb,
+                cap_add=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+                tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},
+            )),
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["uploads"]),
+        )
+        self.url = pulumi.Output.secret(
+            pulumi.Output.concat("postgresql://", args.db_user, ":", self.password.result, "@", POSTGRES_HOST, ":5432/", args.db_name)
+        )
+        self.register_outputs({"host": POSTGRES_HOST})
+
+
+@dataclass(frozen=True)
+class RedisArgs:
+    image: str
+    maxmemory_mb: int
+    eviction_policy: str
+    networks: RuntimeNetworks
+    protect: bool
+
+
+class Redis(pulumi.ComponentResource):
+    def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:Redis", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.password = password(f"{name}-password", self)
+        self.volume = docker.Volume(
+            f"{name}-data",
+            name="xqfc-redisdata",
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+        )
+        image = remote_image(f"{name}-image", args.image, child)
+        config = pulumi.Output.secret(
+            self.password.result.apply(lambda pw: render_redis_conf(RedisConfig(pw, args.maxmemory_mb, args.eviction_policy)))
+        )
+        # Headroom over maxmemory for the AOF rewrite fork and client buffers.
+        limit = args.maxmemory_mb + max(64, args.maxmemory_mb // 2)
+        self.container = docker.Container(
+            f"{name}-container",
+            name="xqfc-redis",
+            image=image.image_id,
+            hostname=REDIS_HOST,
+            command=["redis-server", REDIS_CONF],
+            user="redis",
+            uploads=[docker.ContainerUploadArgs(file=REDIS_CONF, content=config, permissions="0444")],
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")],
+            networks_advanced=attach((args.networks.data, [REDIS_HOST])),
+            healthcheck=healthcheck(
+                ["CMD-SHELL", f"redis-cli --no-auth-warning -a \"$(sed -n 's/^requirepass //p' {REDIS_CONF})\" ping | grep -q PONG"]
+            ),
+            wait=True,
+            wait_timeout=90,
+            **hardened(Hardening(memory_mb=limit)),
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["uploads"]),
+        )
+        self.url = pulumi.Output.secret(pulumi.Output.concat("redis://:", self.password.result, "@", REDIS_HOST, ":6379/0"))
+        self.register_outputs({"host": REDIS_HOST})

@@ -1,0 +1,68 @@
+"""Files on the VM, written over SSH.
+
+Content travels on the command's stdin, never on a command line, so secret files (TLS keys,
+env files, alertmanager.yml with SMTP credentials) stay out of process lists and logs, and
+stay Pulumi secrets in state. Writes are atomic (temp file + rename) so a reader never sees
+half a file; a changed content reruns the write in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import shlex
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_command import remote
+
+from components.render.cloud_init import CONFIG_ROOT  # noqa: F401  (deploy-owned, made by cloud-init)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    path: str
+    content: pulumi.Input[str]
+    mode: str = "0644"
+
+
+def write_command(path: str, mode: str) -> str:
+    q = shlex.quote(path)
+    tmp = shlex.quote(path + ".tmp")
+    # Directories stay traversable for the containers that mount them; /srv/xqfc itself is
+    # 0750 deploy-owned, which keeps other host users out.
+    return f"set -eu; umask 022; mkdir -p \"$(dirname {q})\"; umask 077; cat > {tmp}; chmod {mode} {tmp}; mv -f {tmp} {q}"
+
+
+def content_hash(*contents: str) -> str:
+    h = hashlib.sha256()
+    for c in contents:
+        h.update(c.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class RemoteFiles(pulumi.ComponentResource):
+    """A set of files on the host; `digest` changes whenever any content changes."""
+
+    def __init__(
+        self,
+        name: str,
+        connection: remote.ConnectionArgs,
+        files: list[FileSpec],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("xqfc:runtime:RemoteFiles", name, None, opts)
+        self.commands: list[remote.Command] = []
+        for i, f in enumerate(files):
+            self.commands.append(
+                remote.Command(
+                    f"{name}-{i}-{f.path.rsplit('/', 1)[-1].replace('.', '-')}",
+                    connection=connection,
+                    create=write_command(f.path, f.mode),
+                    stdin=f.content,
+                    # Nothing to delete: the directory is the stack's and a later write replaces it.
+                    logging=remote.Logging.STDERR,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        self.digest = pulumi.Output.all(*[f.content for f in files]).apply(lambda cs: content_hash(*cs))
+        self.register_outputs({})

@@ -1,0 +1,234 @@
+"""The monitoring stack on the VM: Prometheus, Alertmanager, Grafana and the exporters.
+
+Configs come from the pure renderers in components/render/monitoring, are written to the
+host as files and bind-mounted read-only; a config change is a SIGHUP (Prometheus,
+Alertmanager, blackbox) or a Grafana restart, never a container replacement. Nothing is
+published on the host except Grafana on 127.0.0.1:3000 when it is kept tunnel-only.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_random as random
+from pulumi_command import remote
+
+from components.render.monitoring import (
+    DingtalkReceiver,
+    EmailReceiver,
+    MonitoringSpec,
+    Receivers,
+    WecomReceiver,
+    memory_budget,
+    node_exporter_args,
+    prometheus_args,
+    prometheus_files,
+    render_alertmanager,
+    render_blackbox,
+    render_dashboards,
+    render_dingtalk_bridge,
+    render_grafana_dashboard_provider,
+    render_grafana_datasources,
+)
+from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
+from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, remote_image
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.settings import Secrets, Settings
+
+HOST_DIR = f"{CONFIG_ROOT}/monitoring"
+TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
+PROM_DIR = "/etc/prometheus"
+
+
+def _receivers(s: Settings, secrets: Secrets, resolved: dict[str, str] | None = None) -> Receivers:
+    """Receivers as configured. Without `resolved` the secret fields are empty: enough for
+    the shape (which containers run, their memory) but never rendered into a file."""
+    r = resolved or {}
+    email = wecom = dingtalk = None
+    if s.alert_email_to and s.alert_email_from and s.alert_smtp_host:
+        email = EmailReceiver(
+            to=s.alert_email_to, from_address=s.alert_email_from, smarthost=s.alert_smtp_host,
+            username=s.alert_smtp_user or "", password=r.get("smtp", ""),
+        )
+    if s.alert_wecom_corp_id and s.alert_wecom_agent_id:
+        wecom = WecomReceiver(
+            corp_id=s.alert_wecom_corp_id, agent_id=s.alert_wecom_agent_id, api_secret=r.get("wecom", ""),
+            to_user=s.alert_wecom_to_user or "", to_party=s.alert_wecom_to_party or "",
+        )
+    if secrets.alert_dingtalk_webhook is not None:
+        dingtalk = DingtalkReceiver(webhook_url=r.get("dingtalk", "https://oapi.dingtalk.com/robot/send"), sign_secret=r.get("dingtalk_sign", ""))
+    return Receivers(email=email, wecom=wecom, dingtalk=dingtalk)
+
+
+def monitoring_spec(s: Settings, secrets: Secrets, public_url: str) -> MonitoringSpec:
+    return MonitoringSpec(
+        environment=s.environment,
+        domain=s.domain,
+        public_url=public_url,
+        vm_memory_mib=s.vm_memory_gb * 1024,
+        host=f"xqfc-{s.environment}",
+        receivers=_receivers(s, secrets),
+        retention=s.prometheus_retention,
+        # Loki/promtail configs are not rendered yet: logs stay in rotated json files.
+        logs_enabled=False,
+        grafana_public=s.grafana_public,
+        config_dir=PROM_DIR,
+        data_mountpoint=s.data_mount_path,
+    )
+
+
+def _missing_secret_warnings(s: Settings, secrets: Secrets) -> None:
+    if s.alert_smtp_user and secrets.alert_smtp_password is None:
+        pulumi.log.warn("alertSmtpUser is set but the secret alertSmtpPassword is not: alert emails will fail to send")
+    if s.alert_wecom_corp_id and secrets.alert_wecom_api_secret is None:
+        pulumi.log.warn("alertWecomCorpId is set but the secret alertWecomApiSecret is not: WeCom alerts will fail")
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    settings: Settings
+    secrets: Secrets
+    public_url: str
+    networks: RuntimeNetworks
+    connection: remote.ConnectionArgs
+    postgres_password: pulumi.Output[str]
+    redis_password: pulumi.Output[str]
+    images: dict[str, str] = field(default_factory=dict)
+
+
+class Monitoring(pulumi.ComponentResource):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:Monitoring", name, None, opts)
+        s, sec = args.settings, args.secrets
+        _missing_secret_warnings(s, sec)
+        self.spec = spec = monitoring_spec(s, sec, args.public_url)
+        self.budget = memory_budget(spec)
+        child = pulumi.ResourceOptions(parent=self)
+        protect = s.deletion_protection
+
+        # --- config files on the host ---------------------------------------------------
+        resolved = pulumi.Output.all(
+            smtp=sec.alert_smtp_password or "", wecom=sec.alert_wecom_api_secret or "",
+            dingtalk=sec.alert_dingtalk_webhook or "", dingtalk_sign=sec.alert_dingtalk_secret or "",
+        )
+        secret_spec = resolved.apply(lambda r: replace(spec, receivers=_receivers(s, sec, r)))
+        files = [FileSpec(f"{HOST_DIR}/prometheus{path[len(PROM_DIR):]}", text) for path, text in prometheus_files(spec).items()]
+        files += [
+            FileSpec(f"{HOST_DIR}/alertmanager/alertmanager.yml", pulumi.Output.secret(secret_spec.apply(render_alertmanager))),
+            FileSpec(f"{HOST_DIR}/blackbox/blackbox.yml", render_blackbox(spec)),
+            FileSpec(f"{HOST_DIR}/grafana/provisioning/datasources/prometheus.yml", render_grafana_datasources(spec)),
+            FileSpec(f"{HOST_DIR}/grafana/provisioning/dashboards/xqfc.yml", render_grafana_dashboard_provider()),
+        ]
+        files += [FileSpec(f"{HOST_DIR}/grafana/dashboards/{n}", text) for n, text in render_dashboards(spec).items()]
+        if spec.receivers.dingtalk:
+            files.append(FileSpec(f"{HOST_DIR}/dingtalk/config.yml", pulumi.Output.secret(secret_spec.apply(render_dingtalk_bridge))))
+        self.files = RemoteFiles(f"{name}-files", args.connection, files, child)
+        after_files = pulumi.ResourceOptions(parent=self, depends_on=self.files.commands)
+
+        net = args.networks
+        mon = (net.monitoring, [])
+
+        def volume(role: str, docker_name: str) -> docker.Volume:
+            return docker.Volume(f"{name}-{role}-data", name=docker_name,
+                                 opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect))
+
+        def bind(host: str, container: str, ro: bool = True) -> docker.ContainerVolumeArgs:
+            return docker.ContainerVolumeArgs(host_path=host, container_path=container, read_only=ro)
+
+        def container(role: str, image_ref: str, *, harden: Hardening, networks, **kw) -> docker.Container:
+            image = remote_image(f"{name}-{role}-image", image_ref, child)
+            alias = role
+            return docker.Container(
+                f"{name}-{role}",
+                name=f"xqfc-{role}",
+                image=image.image_id,
+                hostname=role,
+                networks_advanced=attach(*[(n, [alias]) for n, _ in networks]),
+                **hardened(harden),
+                **kw,
+                opts=after_files,
+            )
+
+        mb = self.budget
+        self.containers: dict[str, docker.Container] = {}
+        self.containers["prometheus"] = container(
+            "prometheus", s.prometheus_image, harden=Hardening(mb["prometheus"], user="65534:65534"), networks=[mon],
+            command=prometheus_args(spec, data_dir="/prometheus"),
+            volumes=[bind(f"{HOST_DIR}/prometheus", PROM_DIR),
+                     docker.ContainerVolumeArgs(volume_name=volume("prometheus", "xqfc-prometheus").name, container_path="/prometheus")],
+        )
+        self.containers["alertmanager"] = container(
+            "alertmanager", s.alertmanager_image, harden=Hardening(mb["alertmanager"], user="65534:65534"), networks=[mon],
+            command=["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
+                     f"--web.external-url={spec.grafana_root_url.rstrip('/')}"],
+            volumes=[bind(f"{HOST_DIR}/alertmanager", "/etc/alertmanager"),
+                     docker.ContainerVolumeArgs(volume_name=volume("alertmanager", "xqfc-alertmanager").name, container_path="/alertmanager")],
+        )
+        self.grafana_password = random.RandomPassword(f"{name}-grafana-admin", length=24, special=False, opts=child)
+        grafana_ports = [] if s.grafana_public else [docker.ContainerPortArgs(internal=3000, external=3000, ip="127.0.0.1")]
+        self.containers["grafana"] = container(
+            "grafana", s.grafana_image, harden=Hardening(mb["grafana"], user="472:0"), networks=[mon],
+            envs=[f"{k}={v}" for k, v in grafana_environment(spec).items()] + ["GF_SECURITY_ADMIN_PASSWORD__FILE=/run/xqfc/grafana-admin"],
+            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/grafana-admin", content=self.grafana_password.result, permissions="0444")],
+            ports=grafana_ports,
+            volumes=[bind(f"{HOST_DIR}/grafana/provisioning", PROVISIONING_DIR), bind(f"{HOST_DIR}/grafana/dashboards", DASHBOARDS_DIR),
+                     docker.ContainerVolumeArgs(volume_name=volume("grafana", "xqfc-grafana").name, container_path="/var/lib/grafana")],
+        )
+        self.containers["node-exporter"] = container(
+            "node-exporter", s.node_exporter_image, harden=Hardening(mb["node-exporter"], user="65534:65534"), networks=[mon],
+            command=node_exporter_args(textfile_dir="/textfile"),
+            pid_mode="host",
+            mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
+                                              bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
+            volumes=[bind(TEXTFILE_DIR, "/textfile")],
+        )
+        self.containers["cadvisor"] = container(
+            "cadvisor", s.cadvisor_image, harden=Hardening(mb["cadvisor"], cap_add=("SYS_PTRACE",)), networks=[mon],
+            command=["--docker_only=true", "--housekeeping_interval=30s", "--store_container_labels=false"],
+            volumes=[bind("/", "/rootfs"), bind("/var/run", "/var/run"), bind("/sys", "/sys"),
+                     bind(f"{s.data_mount_path}/docker", "/var/lib/docker"), bind("/dev/disk", "/dev/disk")],
+        )
+        self.containers["postgres-exporter"] = container(
+            "postgres-exporter", s.postgres_exporter_image, harden=Hardening(mb["postgres-exporter"], user="65534:65534"),
+            networks=[mon, (net.data, [])],
+            envs=[f"DATA_SOURCE_URI=postgres:5432/{s.db_name}?sslmode=disable", f"DATA_SOURCE_USER={s.db_user}",
+                  "DATA_SOURCE_PASS_FILE=/run/xqfc/pg-password"],
+            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/pg-password", content=args.postgres_password, permissions="0444")],
+        )
+        redis_password_file = args.redis_password.apply(lambda pw: json.dumps({"redis://redis:6379": pw}))
+        self.containers["redis-exporter"] = container(
+            "redis-exporter", s.redis_exporter_image, harden=Hardening(mb["redis-exporter"], user="59000:59000"),
+            networks=[mon, (net.data, [])],
+            envs=["REDIS_ADDR=redis://redis:6379"],
+            command=["--redis.password-file=/run/xqfc/redis-password.json"],
+            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/redis-password.json", content=pulumi.Output.secret(redis_password_file), permissions="0444")],
+        )
+        self.containers["nginx-exporter"] = container(
+            "nginx-exporter", s.nginx_exporter_image, harden=Hardening(mb["nginx-exporter"], user="65534:65534"), networks=[mon],
+            command=["--nginx.scrape-uri=http://nginx:8081/stub_status"],
+        )
+        self.containers["blackbox-exporter"] = container(
+            "blackbox-exporter", s.blackbox_exporter_image, harden=Hardening(mb["blackbox-exporter"], user="65534:65534"), networks=[mon],
+            command=["--config.file=/etc/blackbox/blackbox.yml"],
+            volumes=[bind(f"{HOST_DIR}/blackbox", "/etc/blackbox")],
+        )
+        if spec.receivers.dingtalk:
+            self.containers["dingtalk-bridge"] = container(
+                "dingtalk-bridge", s.dingtalk_bridge_image, harden=Hardening(mb["dingtalk-bridge"], user="65534:65534"), networks=[mon],
+                command=["--config.file=/etc/dingtalk/config.yml"],
+                volumes=[bind(f"{HOST_DIR}/dingtalk", "/etc/dingtalk")],
+            )
+
+        # Config changes: SIGHUP makes these re-read their files; Grafana re-reads dashboards
+        # itself but needs a restart for datasource changes.
+        self.reload = remote.Command(
+            f"{name}-reload",
+            connection=args.connection,
+            create="docker kill -s HUP xqfc-prometheus xqfc-alertmanager xqfc-blackbox-exporter && docker restart xqfc-grafana >/dev/null",
+            triggers=[self.files.digest],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())),
+        )
+        self.grafana_url = f"https://grafana.{s.domain}/" if s.grafana_public else "ssh tunnel: -L 3000:127.0.0.1:3000, then http://127.0.0.1:3000/"
+        self.register_outputs({"grafana_url": self.grafana_url})

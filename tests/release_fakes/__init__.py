@@ -1,0 +1,1 @@
+"""Stand-ins the nginx and release tests drive instead of Docker and the real app."""

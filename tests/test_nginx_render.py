@@ -1,0 +1,124 @@
+"""The rendered nginx config is accepted by the real nginx (`nginx -t`) for every shape a stack
+can ask for, and the spec refuses values that would break or weaken the edge."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from components.render.nginx import (
+    NginxSpec,
+    NginxSpecError,
+    RateLimit,
+    UpstreamTarget,
+    render_nginx_conf,
+    render_upstream,
+)
+from tests.edge_harness import (
+    DOMAIN,
+    EdgeLayout,
+    loopback_spec,
+    make_tls,
+    nginx_test,
+    write_config,
+)
+
+TARGET = [UpstreamTarget("127.0.0.1", 18000)]
+
+VARIANTS = {
+    # dev: private Grafana, no CDN in front, default rate limit
+    "dev": {},
+    # staging: Grafana public, CDN ranges trusted for the client address
+    "staging": {"grafana_public": True, "trusted_proxies": ("10.0.0.0/8", "2400:cb00::/32")},
+    # prod: stapling with an issuer chain, IPv6 listeners, bigger uploads, no rate limit
+    "prod": {"ocsp_stapling": True, "ipv6": True, "client_max_body_size": "50m",
+             "rate_limit": None, "hsts_include_subdomains": False},
+}
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    return make_tls(tmp_path_factory.mktemp("tls"), [DOMAIN, f"www.{DOMAIN}", f"grafana.{DOMAIN}"])
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_nginx_accepts_rendered_config(variant, tmp_path, tls):
+    layout = EdgeLayout(tmp_path)
+    overrides = dict(VARIANTS[variant])
+    if overrides.get("ocsp_stapling"):
+        overrides["ssl_trusted_certificate"] = str(tls.ca)
+    spec = loopback_spec(layout, tls, **overrides)
+    write_config(layout, spec, TARGET)
+    result = nginx_test(layout)
+    assert result.returncode == 0, result.stderr
+    assert "[emerg]" not in result.stderr
+
+
+def test_nginx_rejects_config_when_upstream_file_is_missing(tmp_path, tls):
+    # Proves the include is live: without the release-managed file nginx must refuse.
+    layout = EdgeLayout(tmp_path)
+    spec = loopback_spec(layout, tls)
+    write_config(layout, spec, TARGET)
+    layout.upstream.unlink()
+    result = nginx_test(layout)
+    assert result.returncode != 0
+    assert str(layout.upstream) in result.stderr
+
+
+def test_upstream_with_several_targets_is_accepted(tmp_path, tls):
+    layout = EdgeLayout(tmp_path)
+    spec = loopback_spec(layout, tls)
+    write_config(layout, spec, [UpstreamTarget("127.0.0.1", 18000), UpstreamTarget("127.0.0.1", 18001)])
+    assert nginx_test(layout).returncode == 0
+    text = layout.upstream.read_text()
+    assert "server 127.0.0.1:18000;" in text and "server 127.0.0.1:18001;" in text
+
+
+def test_grafana_server_only_when_public(tls):
+    spec = NginxSpec(domain="example.com", cert_path="/c", key_path="/k")
+    assert "grafana.example.com" not in render_nginx_conf(spec)
+    assert "server_name grafana.example.com;" in render_nginx_conf(replace(spec, grafana_public=True))
+
+
+def test_rate_limit_rendered_from_spec():
+    spec = NginxSpec(domain="example.com", cert_path="/c", key_path="/k",
+                     rate_limit=RateLimit(requests_per_second=7, burst=3))
+    text = render_nginx_conf(spec)
+    assert "rate=7r/s" in text and "burst=3 nodelay" in text
+    assert "limit_req" not in render_nginx_conf(replace(spec, rate_limit=None))
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"domain": "Example.COM"}, "domain"),
+        ({"domain": "localhost"}, "domain"),
+        ({"status_allow": ("0.0.0.0/0",)}, "whole internet"),
+        ({"status_allow": ()}, "status_allow"),
+        ({"status_allow": ("docker",)}, "not an IP network"),
+        ({"trusted_proxies": ("::/0",)}, "whole internet"),
+        ({"https_port": 80}, "must differ"),
+        ({"http_port": 0}, "out of range"),
+        ({"content_security_policy": "default-src 'self'\" always; return 200 \"x"}, "quotes"),
+        ({"cert_path": "/c.pem; include /etc/passwd"}, "cert_path"),
+        ({"static_root": "$document_root"}, "static_root"),
+        ({"client_max_body_size": "lots"}, "client_max_body_size"),
+        ({"ocsp_stapling": True}, "ssl_trusted_certificate"),
+        ({"rate_limit": RateLimit(requests_per_second=0)}, "rate_limit"),
+        ({"upstream_name": "app; }"}, "upstream_name"),
+    ],
+)
+def test_spec_refuses_bad_values(overrides, fragment):
+    with pytest.raises(NginxSpecError, match=fragment):
+        NginxSpec(**{"domain": "example.com", "cert_path": "/c", "key_path": "/k", **overrides})
+
+
+@pytest.mark.parametrize("host, port", [("app; evil", 8000), ("", 8000), ("app", 0), ("app", 70000)])
+def test_upstream_target_refuses_bad_values(host, port):
+    with pytest.raises(NginxSpecError):
+        UpstreamTarget(host, port)
+
+
+def test_render_upstream_needs_a_target():
+    with pytest.raises(NginxSpecError):
+        render_upstream([])
