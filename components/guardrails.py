@@ -62,6 +62,13 @@ def _is_world(cidr: Any) -> bool:
         return True
 
 
+def _is_loopback(ip: Any) -> bool:
+    try:
+        return isinstance(ip, str) and ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
 def _ports(spec: Any) -> set[int] | range:
     """Tencent `"80"`, `"80,443"`, `"8000-9000"`, `"ALL"`; Alibaba `"22/22"`, `"-1/-1"`."""
     if spec is None:
@@ -179,13 +186,19 @@ def prod_vms_deletion_protected(type_: str, inputs: Inputs, env: str) -> list[st
 
 
 def containers_publish_only_web(type_: str, inputs: Inputs, env: str) -> list[str]:
-    """Containers publish host ports 80/443 only; databases, caches and monitoring stay private."""
+    """Containers publish host ports 80/443 only; databases, caches and monitoring stay private.
+
+    A port bound to the host's loopback (`ip: 127.0.0.1`, e.g. Grafana for an SSH tunnel) is not
+    published beyond the VM and is allowed; an unset `ip` means every interface.
+    """
     if type_ != CONTAINER:
         return []
     out = []
     if str(inputs.get("networkMode", "")).lower() == "host":
         out.append("container uses host networking, which publishes every port it listens on; use a bridge network")
     for p in inputs.get("ports") or []:
+        if _is_loopback(p.get("ip")):
+            continue
         internal, external = p.get("internal"), p.get("external")
         if external is None:
             out.append(f"container port {_describe({int(internal)}) if internal else internal} is published on a random host port; publish only {WEB_PORTS}")

@@ -151,6 +151,7 @@ def test_prod_vm_rule_fires_without_termination_protection_or_with_disposable_di
         ({"ports": [{"internal": 6379, "external": 16379}]}, "16379"),
         ({"ports": [{"internal": 9090}]}, "random host port"),
         ({"ports": [{"internal": 3000.0, "external": 3000.0, "ip": "0.0.0.0"}]}, "3000 (grafana)"),
+        ({"ports": [{"internal": 9090, "external": 9090, "ip": "10.20.1.5"}]}, "9090 (prometheus)"),
         ({"networkMode": "host"}, "host networking"),
     ],
 )
@@ -162,6 +163,9 @@ def test_container_rule_fires_on_published_private_ports(inputs, named):
 def test_container_rule_allows_the_edge_to_publish_web_ports():
     edge = {"name": "nginx", "ports": [{"internal": 8080, "external": 80}, {"internal": 8443, "external": 443}]}
     assert fired(g.containers_publish_only_web, g.CONTAINER, edge, "dev") == []
+    # Loopback-only ports (Grafana behind an SSH tunnel) never leave the VM.
+    tunnel = {"name": "grafana", "ports": [{"internal": 3000, "external": 3000, "ip": "127.0.0.1"}]}
+    assert fired(g.containers_publish_only_web, g.CONTAINER, tunnel, "dev") == []
 
 
 def test_prod_image_rule_requires_digests():
