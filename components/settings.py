@@ -479,8 +479,9 @@ def _cross_checks(s: Settings) -> list[Problem]:
     if not ipaddress.ip_network(s.subnet_cidr).subnet_of(vpc):
         p.append(Problem("subnetCidr", s.subnet_cidr, f"must lie inside vpcCidr {s.vpc_cidr}"))
     world = [c for c in s.admin_cidrs if ipaddress.ip_network(c).prefixlen == 0]
-    if world and s.environment != "dev":
-        p.append(Problem("adminCidrs", world, f"SSH open to the world is refused in {s.environment}; list the operators' networks"))
+    if world:
+        # The same rule as the policy pack's, in every stack: SSH keys leak, networks are known.
+        p.append(Problem("adminCidrs", world, f"SSH open to the world is refused (in {s.environment} too); list the operators' networks"))
     if s.is_prod:
         if not s.deletion_protection:
             p.append(Problem("deletionProtection", False, "must be true in prod"))

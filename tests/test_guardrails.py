@@ -40,8 +40,6 @@ def test_alicloud_bucket_rule_holds_on_every_stack(plan):
     assert g.alicloud_buckets_complete(plan.resources, g.environment_of(plan.stack)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the backup timer's command:remote:Command is being added by the lead; "
-                   "remove this marker when it lands (strict: the test then fails until you do)")
 def test_every_stack_schedules_backups(plan):
     assert g.check_stack(plan.resources, g.environment_of(plan.stack)) == []
 

@@ -186,9 +186,8 @@ def test_no_cloud_default_is_valid_on_the_other_cloud():
                 assert d["region"] not in REGIONS[cloud] and d["system_disk_type"] not in DISK_TYPES[cloud]
 
 
-def test_world_ssh_allowed_only_in_dev():
-    s = from_mapping(valid(adminCidrs='["0.0.0.0/0"]'), "dev")
-    assert s.admin_cidrs == ["0.0.0.0/0"]
+def test_world_ssh_refused_in_dev_too():
+    assert [p.key for p in problems(valid(adminCidrs='["0.0.0.0/0"]'))] == ["adminCidrs"]
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
