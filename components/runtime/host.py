@@ -1,12 +1,10 @@
 """Everything that runs on the platform VM, in dependency order."""
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 import pulumi
-
-import shlex
-
 from pulumi_command import remote
 
 from components.foundation import DatabaseEndpoint, Foundation, Host
