@@ -11,6 +11,8 @@ from dataclasses import dataclass
 WORLD = "0.0.0.0/0"
 WEB_PORTS = (80, 443)
 SSH_PORT = 22
+# ha only: the monitoring host scrapes the other app hosts' node-exporter over the VPC.
+NODE_EXPORTER_PORT = 9100
 
 
 @dataclass(frozen=True)
@@ -23,4 +25,13 @@ class IngressRule:
 def ingress_policy(admin_cidrs: list[str]) -> list[IngressRule]:
     rules = [IngressRule(p, WORLD, f"web {p} from anywhere") for p in WEB_PORTS]
     rules += [IngressRule(SSH_PORT, c, "ssh from admin network") for c in admin_cidrs]
+    return rules
+
+
+def host_ingress(admin_cidrs: list[str], vpc_cidr: str, ha: bool) -> list[IngressRule]:
+    """The app hosts' rules: the policy, plus node-exporter from inside the VPC in ha, where
+    the first host's Prometheus scrapes the others."""
+    rules = ingress_policy(admin_cidrs)
+    if ha:
+        rules.append(IngressRule(NODE_EXPORTER_PORT, vpc_cidr, "node-exporter from the monitoring host"))
     return rules

@@ -21,6 +21,7 @@ class Host:
     ssh_port: int
     # The VM resource, so that whatever runs on the host can depend on it.
     resource: pulumi.Resource
+    zone: str = ""
 
     @property
     def ssh_endpoint(self) -> pulumi.Output[str]:
@@ -62,6 +63,46 @@ class Certificate:
 
 
 @dataclass(frozen=True)
+class DatabaseEndpoint:
+    """The managed PostgreSQL of the ha topology, reachable from the app hosts only."""
+
+    host: pulumi.Output[str]
+    port: pulumi.Input[int]
+    user: str
+    password: pulumi.Output[str]  # secret
+    name: str
+
+    @property
+    def url(self) -> pulumi.Output[str]:
+        return pulumi.Output.secret(pulumi.Output.concat(
+            "postgresql://", self.user, ":", self.password, "@", self.host, ":", pulumi.Output.from_input(self.port).apply(str), "/", self.name,
+        ))
+
+
+@dataclass(frozen=True)
+class CacheEndpoint:
+    """The managed Redis of the ha topology, reachable from the app hosts only."""
+
+    host: pulumi.Output[str]
+    port: pulumi.Input[int]
+    password: pulumi.Output[str]  # secret
+
+    @property
+    def url(self) -> pulumi.Output[str]:
+        return pulumi.Output.secret(pulumi.Output.concat(
+            "redis://:", self.password, "@", self.host, ":", pulumi.Output.from_input(self.port).apply(str), "/0",
+        ))
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """The public entry of the ha topology: DNS and the CDN origin point here."""
+
+    address: pulumi.Output[str]
+    resource: pulumi.Resource
+
+
+@dataclass(frozen=True)
 class Foundation:
     cloud: str
     hosts: list[Host]
@@ -69,6 +110,10 @@ class Foundation:
     certificate: Certificate
     dns_names: list[str]
     cdn_domain: pulumi.Output[str] | None
+    # Set only in the ha topology; a single-VM stack runs its own containers instead.
+    database: DatabaseEndpoint | None = None
+    cache: CacheEndpoint | None = None
+    load_balancer: LoadBalancer | None = None
 
     @property
     def primary_host(self) -> Host:

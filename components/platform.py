@@ -30,11 +30,18 @@ class Platform(pulumi.ComponentResource):
         self.settings = settings
         self.user_data = render_cloud_init(cloud_init_spec(settings))
         self.foundation = build_foundation(f"{name}", settings, self.user_data, pulumi.ResourceOptions(parent=self))
-        self.runtime = HostRuntime(
-            f"{name}-host",
-            HostRuntimeArgs(settings, secrets, self.foundation, public_url=self.site_url),
-            pulumi.ResourceOptions(parent=self),
-        )
+        # One runtime per app host. The first keeps the single-VM names (and carries monitoring
+        # and backups); each later host releases only after the one before it (rolling).
+        self.runtimes: list[HostRuntime] = []
+        for i, host in enumerate(self.foundation.hosts):
+            previous = (self.runtimes[-1].app.release,) if self.runtimes else ()
+            self.runtimes.append(HostRuntime(
+                f"{name}-host" if i == 0 else f"{name}-host{i + 1}",
+                HostRuntimeArgs(settings, secrets, self.foundation, public_url=self.site_url, host=host, primary=i == 0,
+                                release_after=previous),
+                pulumi.ResourceOptions(parent=self),
+            ))
+        self.runtime = self.runtimes[0]
         self.register_outputs({"public_ip": self.foundation.primary_host.public_ip})
 
     @property
@@ -51,7 +58,7 @@ class Platform(pulumi.ComponentResource):
         files: dict[str, Any] = {
             "cloud-init.yaml": self.user_data,
             "nginx/nginx.conf": rt.edge.config,
-            "postgres/postgresql.conf": rt.postgres.config,
+            **({"postgres/postgresql.conf": rt.postgres.config} if rt.postgres else {}),
             "release/release.conf": release_conf(self.settings),
         }
         for spec in rt.monitoring.files_spec:

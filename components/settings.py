@@ -26,6 +26,7 @@ PROJECT = "xqfc"
 
 Environment = Literal["dev", "staging", "prod"]
 Cloud = Literal["tencentcloud", "alicloud"]
+Topology = Literal["single", "ha"]
 CLOUDS: tuple[str, ...] = get_args(Cloud)
 
 # Region names are the clouds' own; zones are checked against the region's naming scheme so
@@ -213,6 +214,15 @@ class Settings(BaseModel):
                 out[alias] = default
         return out
 
+    # --- topology (docs/ha.md) -----------------------------------------------------------
+    # single: one VM runs everything. ha: app hosts in two zones behind the cloud's load
+    # balancer, with the cloud's managed PostgreSQL and Redis.
+    topology: Topology = "single"
+    secondary_zone: str | None = None
+    secondary_subnet_cidr: str | None = None
+    data_subnet_cidr: str | None = None
+    db_storage_gb: int = Field(100, ge=20, le=6000)
+
     # --- services on the VM -------------------------------------------------------------
     ssh_private_key_path: str | None = None
     vm_memory_gb: int = Field(4, ge=2, le=512)
@@ -289,9 +299,11 @@ class Settings(BaseModel):
             raise ValueError(f"not valid CIDR blocks: {bad}; use forms like 203.0.113.7/32")
         return v
 
-    @field_validator("vpc_cidr", "subnet_cidr")
+    @field_validator("vpc_cidr", "subnet_cidr", "secondary_subnet_cidr", "data_subnet_cidr")
     @classmethod
-    def _private_cidr(cls, v: str) -> str:
+    def _private_cidr(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         try:
             net = ipaddress.ip_network(v, strict=True)
         except ValueError as e:
@@ -450,6 +462,18 @@ class Settings(BaseModel):
     def bucket_base_name(self) -> str:
         return self.bucket_name or f"{PROJECT}-{self.environment}"
 
+    @property
+    def is_ha(self) -> bool:
+        return self.topology == "ha"
+
+    @property
+    def ha_subnets(self) -> tuple[str, str]:
+        """(second app subnet, data subnet): set, or the two ranges after subnetCidr."""
+        net = ipaddress.ip_network(self.subnet_cidr)
+        following = [net.network_address + net.num_addresses * i for i in (1, 2)]
+        derived = [str(ipaddress.ip_network(f"{a}/{net.prefixlen}")) for a in following]
+        return (self.secondary_subnet_cidr or derived[0], self.data_subnet_cidr or derived[1])
+
     def record_name(self, fqdn: str) -> str:
         """DNS record name relative to the zone (`@` for the apex)."""
         if fqdn == self.dns_zone:
@@ -487,6 +511,7 @@ def _cross_checks(s: Settings) -> list[Problem]:
             p.append(Problem("deletionProtection", False, "must be true in prod"))
         if s.backup_retention_days < 30:
             p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
+    p += _topology_checks(s, vpc)
     if s.is_prod:
         for key, image in s.images().items():
             if not _DIGEST_RE.search(image):
@@ -505,6 +530,28 @@ def _cross_checks(s: Settings) -> list[Problem]:
         p.append(Problem("backupLocalDays", s.backup_local_days, f"cannot exceed backupRetentionDays ({s.backup_retention_days})"))
     if s.data_mount_path == s.data_disk_device:
         p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
+    return p
+
+
+def _topology_checks(s: Settings, vpc: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[Problem]:
+    if not s.is_ha:
+        return []
+    p: list[Problem] = []
+    if s.secondary_zone is None:
+        return [Problem("secondaryZone", None, f"topology ha runs in two zones: set a second zone of {s.region} other than zone {s.zone}")]
+    if s.secondary_zone == s.zone:
+        p.append(Problem("secondaryZone", s.secondary_zone, f"must differ from zone ({s.zone}): ha runs in two zones"))
+    elif s.region in REGIONS[s.cloud] and not re.match(zone_pattern(s.cloud, s.region), s.secondary_zone):
+        p.append(Problem("secondaryZone", s.secondary_zone, f"not a zone of {s.cloud} region {s.region} (e.g. {zone_example(s.cloud, s.region)})"))
+    nets = {"subnetCidr": ipaddress.ip_network(s.subnet_cidr)}
+    for key, cidr in zip(("secondarySubnetCidr", "dataSubnetCidr"), s.ha_subnets):
+        net = ipaddress.ip_network(cidr)
+        if not net.subnet_of(vpc):
+            p.append(Problem(key, cidr, f"must lie inside vpcCidr {s.vpc_cidr} (empty: the range after subnetCidr)"))
+        clash = [k for k, other in nets.items() if net.overlaps(other)]
+        if clash:
+            p.append(Problem(key, cidr, f"overlaps {clash[0]}"))
+        nets[key] = net
     return p
 
 

@@ -18,7 +18,7 @@ import pulumi_alicloud as alicloud
 from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.firewall import WORLD, IngressRule, ingress_policy
+from components.firewall import WORLD, IngressRule, host_ingress
 from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
 
@@ -130,6 +130,8 @@ class ServerArgs:
     deletion_protection: bool
     hostname: str
     tags: dict[str, str]
+    # ha: later hosts log in with the first host's key pair instead of importing the key again.
+    shared_key_pair: ecs.EcsKeyPair | None = None
 
 
 class Server(pulumi.ComponentResource):
@@ -137,7 +139,7 @@ class Server(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:alicloud:Server", name, None, opts)
-        self.key_pair = ecs.EcsKeyPair(
+        self.key_pair = args.shared_key_pair or ecs.EcsKeyPair(
             f"{name}-key", key_pair_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self)
         )
         self.instance = ecs.Instance(
@@ -371,20 +373,25 @@ class AlicloudFoundation(pulumi.ComponentResource):
 
         self.network = Network(
             f"{name}-net",
-            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, ingress_policy(s.admin_cidrs), tags),
+            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, host_ingress(s.admin_cidrs, s.vpc_cidr, s.is_ha), tags),
             with_provider,
         )
         image_id = s.image_id or ecs.get_images_output(
             name_regex=s.image_name_regex, owners="system", most_recent=True, os_type="linux",
             instance_type=s.instance_type, opts=invoke,
         ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
-        self.server = Server(
-            f"{name}-host",
-            ServerArgs(
-                zone=s.zone,
+        self.ha = None
+        if s.is_ha:
+            from components.cloud.alicloud_ha import HaNetwork
+
+            self.ha = HaNetwork(f"{name}-ha", s, self.network.vpc.id, tags, with_provider)
+
+        def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
+            return ServerArgs(
+                zone=zone,
                 instance_type=s.instance_type,
                 image_id=image_id,
-                subnet_id=self.network.subnet.id,
+                subnet_id=subnet_id,
                 security_group_id=self.network.security_group.id,
                 ssh_public_key=s.ssh_public_key,
                 key_name=f"xqfc_{s.environment}",
@@ -395,11 +402,19 @@ class AlicloudFoundation(pulumi.ComponentResource):
                 data_disk_size=s.data_disk_size,
                 bandwidth_mbps=s.bandwidth_mbps,
                 deletion_protection=s.deletion_protection,
-                hostname=f"xqfc-{s.environment}",
+                hostname=hostname,
                 tags=tags,
-            ),
-            with_provider,
-        )
+                shared_key_pair=shared_key,
+            )
+
+        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
+        self.servers = [self.server]
+        if self.ha is not None:
+            self.servers.append(Server(
+                f"{name}-host2",
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2", self.server.key_pair),
+                with_provider,
+            ))
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
         account_id = alicloud.get_account_output(opts=invoke).id
         self.bucket = Bucket(
@@ -414,13 +429,23 @@ class AlicloudFoundation(pulumi.ComponentResource):
             with_provider,
         )
         vm = self.server.instance
+        self.lb = None
+        ha_parts: dict = {}
+        if self.ha is not None:
+            from components.cloud.alicloud_ha import LoadBalancerArgs, ManagedData, PublicLoadBalancer
+
+            self.lb = PublicLoadBalancer(
+                f"{name}-lb", LoadBalancerArgs(s, [srv.instance.id for srv in self.servers], tags), with_provider
+            )
+            self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
+            ha_parts = {"database": self.data.database_endpoint, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
         self.edge = Edge(
             f"{name}-edge",
             EdgeArgs(
                 dns_zone=s.dns_zone,
                 names=s.site_names,
                 record_names={n: s.record_name(n) for n in s.site_names},
-                origin_ip=vm.public_ip,
+                origin_ip=self.lb.address if self.lb else vm.public_ip,
                 cdn_name=s.www_domain if s.cdn_enabled else None,
                 static_cache_days=s.static_cache_days,
                 acme_server_url=s.acme_server_url,
@@ -432,7 +457,11 @@ class AlicloudFoundation(pulumi.ComponentResource):
         )
         self.foundation = Foundation(
             cloud="alicloud",
-            hosts=[Host("primary", vm.public_ip, vm.primary_ip_address, s.deploy_user, 22, vm)],
+            hosts=[
+                Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.primary_ip_address, s.deploy_user, 22,
+                     srv.instance, zone)
+                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
+            ],
             storage=ObjectStore(
                 self.bucket.name, s3_endpoint(s.region), s.region,
                 access_key_id=self.bucket.access_key.id,
@@ -447,6 +476,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
             ),
             dns_names=s.site_names,
             cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
+            **ha_parts,
         )
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 

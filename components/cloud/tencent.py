@@ -28,7 +28,7 @@ from tencentcloud_iac_pulumi import (
 )
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.firewall import WORLD, IngressRule, ingress_policy
+from components.firewall import WORLD, IngressRule, host_ingress
 from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
 
@@ -116,6 +116,8 @@ class ServerArgs:
     deletion_protection: bool
     hostname: str
     tags: dict[str, str]
+    # ha: later hosts log in with the first host's key pair instead of importing the key again.
+    shared_key_pair: key.Pair | None = None
 
 
 class Server(pulumi.ComponentResource):
@@ -123,7 +125,9 @@ class Server(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Server", name, None, opts)
-        self.key_pair = key.Pair(f"{name}-key", key_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self))
+        self.key_pair = args.shared_key_pair or key.Pair(
+            f"{name}-key", key_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self)
+        )
         self.instance = instance.Instance(
             f"{name}-vm",
             instance_name=name,
@@ -248,6 +252,8 @@ class EdgeArgs:
     acme_server_url: str
     contact_email: str | None
     renew_days: int
+    # ha: the load balancer's HTTPS listener presents the uploaded copy too.
+    upload_certificate: bool = False
 
 
 # lego's DNS provider for DNSPod; it reads TENCENTCLOUD_SECRET_ID/KEY like the Pulumi provider.
@@ -267,7 +273,7 @@ class Edge(pulumi.ComponentResource):
         # Uploaded only for the CDN; a renewal uploads a new one before the old is deleted
         # (Pulumi's default create-before-replace), so the CDN never points at nothing.
         self.cdn_certificate: ssl.Certificate | None = None
-        if args.cdn_name:
+        if args.cdn_name or args.upload_certificate:
             self.cdn_certificate = ssl.Certificate(
                 f"{name}-cdn-cert",
                 type="SVR",
@@ -278,7 +284,7 @@ class Edge(pulumi.ComponentResource):
             )
 
         self.cdn: cdn.Domain | None = None
-        if self.cdn_certificate is not None:
+        if self.cdn_certificate is not None and args.cdn_name:
             self.cdn = cdn.Domain(
                 f"{name}-cdn",
                 domain=args.cdn_name,
@@ -351,20 +357,25 @@ class TencentFoundation(pulumi.ComponentResource):
 
         self.network = Network(
             f"{name}-net",
-            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, ingress_policy(s.admin_cidrs), tags),
+            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, host_ingress(s.admin_cidrs, s.vpc_cidr, s.is_ha), tags),
             with_provider,
         )
         image_id = s.image_id or images.get_instance_output(
             image_types=["PUBLIC_IMAGE"], image_name_regex=s.image_name_regex, instance_type=s.instance_type, opts=invoke
         ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
-        self.server = Server(
-            f"{name}-host",
-            ServerArgs(
-                zone=s.zone,
+        self.ha = None
+        if s.is_ha:
+            from components.cloud.tencent_ha import HaNetwork, HaNetworkArgs
+
+            self.ha = HaNetwork(f"{name}-ha", HaNetworkArgs(s, self.network.vpc.id, self.network.security_group.id, tags), with_provider)
+
+        def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
+            return ServerArgs(
+                zone=zone,
                 instance_type=s.instance_type,
                 image_id=image_id,
                 vpc_id=self.network.vpc.id,
-                subnet_id=self.network.subnet.id,
+                subnet_id=subnet_id,
                 security_group_id=self.network.security_group.id,
                 ssh_public_key=s.ssh_public_key,
                 key_name=f"xqfc_{s.environment}",
@@ -375,11 +386,19 @@ class TencentFoundation(pulumi.ComponentResource):
                 data_disk_size=s.data_disk_size,
                 bandwidth_mbps=s.bandwidth_mbps,
                 deletion_protection=s.deletion_protection,
-                hostname=f"xqfc-{s.environment}",
+                hostname=hostname,
                 tags=tags,
-            ),
-            with_provider,
-        )
+                shared_key_pair=shared_key,
+            )
+
+        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
+        self.servers = [self.server]
+        if self.ha is not None:
+            self.servers.append(Server(
+                f"{name}-host2",
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2", self.server.key_pair),
+                with_provider,
+            ))
         app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
         self.bucket = Bucket(
             f"{name}-storage",
@@ -395,24 +414,41 @@ class TencentFoundation(pulumi.ComponentResource):
             with_provider,
         )
         vm = self.server.instance
+        self.lb = None
+        if self.ha is not None:
+            from components.cloud.tencent_ha import LoadBalancerInstance
+
+            self.lb = LoadBalancerInstance(f"{name}-lb", s, self.network.vpc.id, tags, with_provider)
         self.edge = Edge(
             f"{name}-edge",
             EdgeArgs(
                 dns_zone=s.dns_zone,
                 names=s.site_names,
                 record_names={n: s.record_name(n) for n in s.site_names},
-                origin_ip=vm.public_ip,
+                origin_ip=self.lb.address if self.lb else vm.public_ip,
                 cdn_name=s.www_domain if s.cdn_enabled else None,
                 static_cache_days=s.static_cache_days,
                 acme_server_url=s.acme_server_url,
                 contact_email=s.certificate_email,
                 renew_days=s.certificate_renew_days,
+                upload_certificate=s.is_ha,
             ),
             with_provider,
         )
+        ha_parts: dict = {}
+        if self.ha is not None and self.lb is not None:
+            from components.cloud.tencent_ha import ManagedData, listen
+
+            listen(self.lb, s, self.edge.cdn_certificate.id, [srv.instance.id for srv in self.servers], with_provider)
+            self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
+            ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
         self.foundation = Foundation(
             cloud="tencentcloud",
-            hosts=[Host("primary", vm.public_ip, vm.private_ip, s.deploy_user, 22, vm)],
+            hosts=[
+                Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.private_ip, s.deploy_user, 22,
+                     srv.instance, zone)
+                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
+            ],
             storage=ObjectStore(
                 self.bucket.name, s3_endpoint(s.region), s.region,
                 access_key_id=self.bucket.access_key.access_key,
@@ -427,6 +463,7 @@ class TencentFoundation(pulumi.ComponentResource):
             ),
             dns_names=s.site_names,
             cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
+            **ha_parts,
         )
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 

@@ -119,6 +119,22 @@ class CloudMocks(pulumi.runtime.Mocks):
         if t.endswith("Instance/instance:Instance") or t == "alicloud:ecs/instance:Instance":
             n = next(self._ips)
             state.update(publicIp=f"192.0.2.{n}", privateIp=f"10.0.1.{n}", primaryIpAddress=f"10.0.1.{n}")
+        elif t == "tencentcloud:Clb/instance:Instance":
+            state.update(clbVips=["203.0.113.80"], domain="lb-mock.clb.myqcloud.com")
+        elif t == "tencentcloud:Clb/listener:Listener":
+            state.update(listenerId=f"lbl-{args.name}")
+        elif t == "tencentcloud:Clb/listenerRule:ListenerRule":
+            state.update(ruleId=f"loc-{args.name}")
+        elif t == "tencentcloud:Postgresql/instance:Instance":
+            state.update(privateAccessIp="10.0.3.20", privateAccessPort=5432)
+        elif t == "tencentcloud:Redis/instance:Instance":
+            state.update(ip="10.0.3.30", port=6379)
+        elif t == "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer":
+            state.update(address="203.0.113.81")
+        elif t == "alicloud:rds/instance:Instance":
+            state.update(connectionString="pgm-mock.pg.rds.aliyuncs.com", port="5432")
+        elif t == "alicloud:kvstore/instance:Instance":
+            state.update(connectionDomain="r-mock.redis.rds.aliyuncs.com")
         elif t == "tencentcloud:Ssl/freeCertificate:FreeCertificate":
             state.update(
                 certificatePublicKey=f"-----BEGIN CERTIFICATE-----\nMOCK {args.inputs.get('domain')}\n-----END CERTIFICATE-----\n",

@@ -14,6 +14,7 @@ SWITCH: dict[str, dict[str, dict[str, str]]] = {
         "prod": {
             "region": "cn-hangzhou",
             "zone": "cn-hangzhou-i",
+            "secondaryZone": "cn-hangzhou-j",
             "instanceType": "ecs.g7.xlarge",
             "systemDiskType": "cloud_essd",
             "dataDiskType": "cloud_essd",

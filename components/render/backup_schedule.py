@@ -43,6 +43,13 @@ class BackupScheduleSettings:
     work_dir: str = "/var/tmp"
     randomized_delay_sec: int = 300
     timeout_sec: int = 3 * 3600
+    # ha: a managed PostgreSQL outside Docker. The client tools run in a throwaway container of
+    # this image (same major or newer than the server), PGPASSWORD from the EnvironmentFile.
+    managed_postgres_host: str = ""
+    managed_postgres_port: int = 5432
+    postgres_client_image: str = ""
+    # ha: the managed Redis keeps its own backups; there is no RDB file on a host to upload.
+    redis_snapshots: bool = True
 
     def __post_init__(self) -> None:
         errors = []
@@ -112,6 +119,9 @@ def _pg_env(s: BackupScheduleSettings) -> dict[str, str]:
     # The server's own client tools, inside its container, over the local socket: the dump
     # always matches the server's major version and needs no published port or password.
     exec_ = f"docker exec -i {s.postgres_container}"
+    if s.managed_postgres_host:
+        exec_ = (f"docker run --rm -i --network host -e PGPASSWORD -e PGHOST={s.managed_postgres_host} "
+                 f"-e PGPORT={s.managed_postgres_port} {s.postgres_client_image}")
     return {
         "XQFC_BACKUP_DATABASE": s.database,
         "XQFC_BACKUP_PG_DUMP_CMD": f"{exec_} pg_dump -U {s.postgres_user}",
@@ -174,6 +184,8 @@ def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
                               f"redis-snapshot --name redis --rdb {s.redis_rdb_path}",
                               redis_env, s.redis_schedule),
     }
+    if not s.redis_snapshots:
+        del jobs["xqfc-backup-redis"]
     units = {}
     for base, (description, command, env, calendar) in jobs.items():
         units[f"{base}.service"] = _service(s, description, command, env)
@@ -188,11 +200,13 @@ def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
 
 
 def render_credentials_env(access_key_id: str, secret_access_key: str,
-                           redis_password: str | None = None) -> str:
+                           redis_password: str | None = None, postgres_password: str | None = None) -> str:
     """Text of the EnvironmentFile (install it mode 0600, root). Secrets come in as parameters."""
     values = {"AWS_ACCESS_KEY_ID": access_key_id, "AWS_SECRET_ACCESS_KEY": secret_access_key}
     if redis_password is not None:
         values["REDISCLI_AUTH"] = redis_password
+    if postgres_password is not None:
+        values["PGPASSWORD"] = postgres_password
     for key, value in values.items():
         if not _SAFE_SECRET.match(value):
             raise ValueError(f"{key} has characters an EnvironmentFile would need quoted; "

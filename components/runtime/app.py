@@ -61,7 +61,8 @@ def release_conf(s: Settings) -> str:
         "APP_ENV_FILE": ENV_FILE,
         "APP_RUN_ARGS": " ".join(run_args(s)),
         "MIGRATE_CMD": s.app_migration_command,
-        "MIGRATE_NETWORK": "xqfc-data",
+        # ha: the managed database is outside Docker, and xqfc-data is internal (no route out).
+        "MIGRATE_NETWORK": "xqfc-edge" if s.is_ha else "xqfc-data",
         "HEALTH_PATH": s.app_health_path,
         "HEALTH_TIMEOUT": "90",
         "DRAIN_SECONDS": "35",

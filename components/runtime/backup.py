@@ -12,6 +12,7 @@ from pathlib import Path
 import pulumi
 from pulumi_command import remote
 
+from components.foundation import DatabaseEndpoint
 from components.render.backup_schedule import BackupScheduleSettings, render_backup_units, render_credentials_env
 from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
 from components.runtime.monitoring import TEXTFILE_DIR
@@ -32,7 +33,11 @@ def tool_files() -> dict[str, str]:
     return files
 
 
-def schedule(s: Settings, bucket: str, endpoint: str, region: str) -> BackupScheduleSettings:
+def schedule(s: Settings, bucket: str, endpoint: str, region: str, managed_db: tuple[str, int] | None = None) -> BackupScheduleSettings:
+    managed = {} if managed_db is None else {
+        "managed_postgres_host": managed_db[0], "managed_postgres_port": managed_db[1],
+        "postgres_client_image": s.postgres_image, "redis_snapshots": False,
+    }
     return BackupScheduleSettings(
         backup_schedule=s.backup_schedule,
         drill_schedule=s.drill_schedule,
@@ -51,6 +56,7 @@ def schedule(s: Settings, bucket: str, endpoint: str, region: str) -> BackupSche
         local_dir=f"{s.data_mount_path}/backups",
         textfile_dir=TEXTFILE_DIR,
         work_dir=f"{s.data_mount_path}/tmp",
+        **managed,
     )
 
 
@@ -63,21 +69,35 @@ class BackupArgs:
     region: str
     access_key_id: pulumi.Output[str]
     secret_access_key: pulumi.Output[str]
-    redis_password: pulumi.Output[str]
+    redis_password: pulumi.Output[str] | None
     depends_on: list[pulumi.Resource]
+    # ha: dump and drill against the managed PostgreSQL; no Redis snapshot.
+    database: DatabaseEndpoint | None = None
 
 
 class Backups(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:runtime:Backups", name, None, opts)
         s = args.settings
-        self.units = args.bucket.apply(lambda b: render_backup_units(schedule(s, b, args.s3_endpoint, args.region)))
+        db = args.database
+        if db is None:
+            self.units = args.bucket.apply(lambda b: render_backup_units(schedule(s, b, args.s3_endpoint, args.region)))
+            env = pulumi.Output.all(args.access_key_id, args.secret_access_key, args.redis_password).apply(
+                lambda a: render_credentials_env(a[0], a[1], a[2])
+            )
+            timers = TIMERS
+        else:
+            self.units = pulumi.Output.all(args.bucket, db.host, db.port).apply(
+                lambda a: render_backup_units(schedule(s, a[0], args.s3_endpoint, args.region, (a[1], int(a[2]))))
+            )
+            env = pulumi.Output.all(args.access_key_id, args.secret_access_key, db.password).apply(
+                lambda a: render_credentials_env(a[0], a[1], postgres_password=a[2])
+            )
+            timers = tuple(t for t in TIMERS if "redis" not in t)
+        self.timers = timers
         files = [FileSpec(f"{TOOL_DIR}/{rel}", text) for rel, text in tool_files().items()]
-        self.unit_names = _unit_names()
+        self.unit_names = _unit_names(redis=db is None)
         files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in self.unit_names]
-        env = pulumi.Output.all(args.access_key_id, args.secret_access_key, args.redis_password).apply(
-            lambda a: render_credentials_env(a[0], a[1], a[2])
-        )
         files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
         self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
         # The timers are what "backups are scheduled" means; the guardrails look for this command.
@@ -89,17 +109,18 @@ class Backups(pulumi.ComponentResource):
                 f"sudo install -d -m 0755 {TEXTFILE_DIR} {s.data_mount_path}/backups {s.data_mount_path}/tmp; "
                 f"sudo install -m 0644 {UNIT_DIR}/*.service {UNIT_DIR}/*.timer /etc/systemd/system/; "
                 "sudo systemctl daemon-reload; "
-                f"sudo systemctl enable --now {' '.join(TIMERS)}"
+                f"sudo systemctl enable --now {' '.join(timers)}"
             ),
-            delete=f"sudo systemctl disable --now {' '.join(TIMERS)} || true",
+            delete=f"sudo systemctl disable --now {' '.join(timers)} || true",
             triggers=[self.files.digest],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
         )
-        self.register_outputs({"timers": list(TIMERS)})
+        self.register_outputs({"timers": list(timers)})
 
 
-def _unit_names() -> list[str]:
+def _unit_names(redis: bool = True) -> list[str]:
     sample = render_backup_units(
-        BackupScheduleSettings("daily", "weekly", "daily", 7, 1, 1, "b", "https://s3.example", "r", tool_dir=TOOL_DIR, env_file=ENV_FILE)
+        BackupScheduleSettings("daily", "weekly", "daily", 7, 1, 1, "b", "https://s3.example", "r", tool_dir=TOOL_DIR, env_file=ENV_FILE,
+                               redis_snapshots=redis)
     )
     return sorted(sample)

@@ -1,18 +1,20 @@
 """Everything that runs on the platform VM, in dependency order."""
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 import pulumi
+from pulumi_command import remote
 
-from components.foundation import Foundation
+from components.foundation import DatabaseEndpoint, Foundation, Host
 from components.runtime.access import HostAccess, HostAccessArgs, SshCredentials
 from components.runtime.app import AppArgs, AppRelease
 from components.runtime.backup import BackupArgs, Backups
 from components.runtime.containers import SUBNETS, Networks
 from components.runtime.data import Postgres, PostgresArgs, Redis, RedisArgs
 from components.runtime.edge import EdgeArgs, EdgeProxy
-from components.runtime.monitoring import Monitoring, MonitoringArgs
+from components.runtime.monitoring import Monitoring, MonitoringArgs, NodeExporter
 from components.settings import Secrets, Settings
 
 
@@ -22,13 +24,31 @@ class HostRuntimeArgs:
     secrets: Secrets
     foundation: Foundation
     public_url: str
+    # ha: which host this is (default: the first), whether it carries the monitoring stack and
+    # the backup job (the first host only), and the release it must wait for (the previous
+    # host's: releases roll one host at a time).
+    host: Host | None = None
+    primary: bool = True
+    release_after: tuple[pulumi.Resource, ...] = ()
+
+
+def bootstrap_database_command(s: Settings, db: DatabaseEndpoint) -> pulumi.Output[str]:
+    """Creates the app's database on the managed server if missing (idempotent). The password
+    arrives on stdin, so it is on no command line."""
+    def command(host: str, port) -> str:
+        psql = (f"docker run --rm -i --network host -e PGPASSWORD {shlex.quote(s.postgres_image)} "
+                f"psql -h {shlex.quote(host)} -p {int(port)} -U {s.db_user} -d postgres -v ON_ERROR_STOP=1 -tAc")
+        return (f"set -eu; read -r PGPASSWORD; export PGPASSWORD; "
+                f"{psql} \"SELECT 1 FROM pg_database WHERE datname = '{s.db_name}'\" </dev/null | grep -q 1 "
+                f"|| {psql} 'CREATE DATABASE \"{s.db_name}\"' </dev/null")
+    return pulumi.Output.all(db.host, db.port).apply(lambda a: command(a[0], a[1]))
 
 
 class HostRuntime(pulumi.ComponentResource):
     def __init__(self, name: str, args: HostRuntimeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:runtime:HostRuntime", name, None, opts)
         s, f = args.settings, args.foundation
-        host = f.primary_host
+        host = args.host or f.primary_host
         self.access = HostAccess(
             f"{name}-access",
             HostAccessArgs(host, SshCredentials(s.ssh_private_key_path), s.registry_server, s.registry_username, args.secrets.registry_password),
@@ -38,23 +58,40 @@ class HostRuntime(pulumi.ComponentResource):
         # Every docker resource below goes through the SSH provider, after the readiness gate.
         on_host = pulumi.ResourceOptions(parent=self, providers={"docker": self.access.docker}, depends_on=[self.access.ready])
         self.networks = Networks(f"{name}-net", on_host).networks
-        self.postgres = Postgres(
-            f"{name}-postgres",
-            PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection),
-            on_host,
-        )
-        self.redis = Redis(
-            f"{name}-redis",
-            RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection),
-            on_host,
-        )
+        self.postgres: Postgres | None = None
+        self.redis: Redis | None = None
+        self.bootstrap: remote.Command | None = None
+        if f.database is not None and f.cache is not None:
+            # ha: the cloud's managed PostgreSQL and Redis; no data container on any host.
+            database_url, redis_url = f.database.url, f.cache.url
+            data_ready: list[pulumi.Resource] = []
+            if args.primary:
+                self.bootstrap = remote.Command(
+                    f"{name}-db-bootstrap", connection=conn, create=bootstrap_database_command(s, f.database),
+                    stdin=pulumi.Output.concat(f.database.password, "\n"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access.ready]),
+                )
+                data_ready = [self.bootstrap]
+        else:
+            self.postgres = Postgres(
+                f"{name}-postgres",
+                PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection),
+                on_host,
+            )
+            self.redis = Redis(
+                f"{name}-redis",
+                RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection),
+                on_host,
+            )
+            database_url, redis_url = self.postgres.url, self.redis.url
+            data_ready = [self.postgres.container, self.redis.container]
         self.app = AppRelease(
             f"{name}-app",
             AppArgs(
-                settings=s, connection=conn, database_url=self.postgres.url, redis_url=self.redis.url,
+                settings=s, connection=conn, database_url=database_url, redis_url=redis_url,
                 extra_secret_env=args.secrets.app_secret_env, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint,
                 region=f.storage.region, docker_provider=self.access.docker,
-                depends_on=[self.postgres.container, self.redis.container, self.access.ready],
+                depends_on=[*data_ready, self.access.ready, *args.release_after],
             ),
             on_host,
         )
@@ -64,18 +101,46 @@ class HostRuntime(pulumi.ComponentResource):
             EdgeArgs(s, s.nginx_image, f.certificate, self.networks, SUBNETS["monitoring"], conn, depends_on=[self.app.release]),
             on_host,
         )
-        self.monitoring = Monitoring(
-            f"{name}-monitoring",
-            MonitoringArgs(s, args.secrets, args.public_url, self.networks, conn, self.postgres.password.result, self.redis.password.result),
-            on_host,
-        )
-        self.backups = Backups(
-            f"{name}-backup",
-            BackupArgs(
-                settings=s, connection=conn, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint, region=f.storage.region,
-                access_key_id=f.storage.access_key_id, secret_access_key=f.storage.secret_access_key,
-                redis_password=self.redis.password.result, depends_on=[self.postgres.container, self.redis.container],
-            ),
-            on_host,
-        )
+        self.monitoring: Monitoring | None = None
+        self.backups: Backups | None = None
+        self.node_exporter: NodeExporter | None = None
+        if not args.primary:
+            self.node_exporter = NodeExporter(f"{name}-node-exporter", s, host.private_ip, on_host)
+        elif self.postgres is not None and self.redis is not None:
+            self.monitoring = Monitoring(
+                f"{name}-monitoring",
+                MonitoringArgs(s, args.secrets, args.public_url, self.networks, conn, self.postgres.password.result, self.redis.password.result),
+                on_host,
+            )
+            self.backups = Backups(
+                f"{name}-backup",
+                BackupArgs(
+                    settings=s, connection=conn, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint, region=f.storage.region,
+                    access_key_id=f.storage.access_key_id, secret_access_key=f.storage.secret_access_key,
+                    redis_password=self.redis.password.result, depends_on=[self.postgres.container, self.redis.container],
+                ),
+                on_host,
+            )
+        else:
+            db, cache = f.database, f.cache
+            assert db is not None and cache is not None
+            self.monitoring = Monitoring(
+                f"{name}-monitoring",
+                MonitoringArgs(
+                    s, args.secrets, args.public_url, self.networks, conn, db.password, cache.password,
+                    postgres_address=pulumi.Output.concat(db.host, ":", pulumi.Output.from_input(db.port).apply(str)),
+                    redis_address=pulumi.Output.concat("redis://", cache.host, ":", pulumi.Output.from_input(cache.port).apply(str)),
+                    other_hosts=[(f"xqfc-{s.environment}-{i + 1}", h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
+                ),
+                on_host,
+            )
+            self.backups = Backups(
+                f"{name}-backup",
+                BackupArgs(
+                    settings=s, connection=conn, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint, region=f.storage.region,
+                    access_key_id=f.storage.access_key_id, secret_access_key=f.storage.secret_access_key,
+                    redis_password=None, depends_on=data_ready, database=db,
+                ),
+                on_host,
+            )
         self.register_outputs({})

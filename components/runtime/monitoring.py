@@ -41,6 +41,7 @@ from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
 from components.settings import Secrets, Settings
 
 HOST_DIR = f"{CONFIG_ROOT}/monitoring"
+NODE_EXPORTER_PORT = 9100
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 PROM_DIR = "/etc/prometheus"
 
@@ -119,6 +120,11 @@ class MonitoringArgs:
     postgres_password: pulumi.Output[str]
     redis_password: pulumi.Output[str]
     images: dict[str, str] = field(default_factory=dict)
+    # ha: the managed services' addresses (PostgreSQL host:port, Redis redis://host:port) and
+    # the other app hosts' node-exporters as (host label, private IP). Defaults: the containers.
+    postgres_address: pulumi.Input[str] = "postgres:5432"
+    redis_address: pulumi.Input[str] = "redis://redis:6379"
+    other_hosts: list[tuple[str, pulumi.Output[str]]] = field(default_factory=list)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -137,7 +143,15 @@ class Monitoring(pulumi.ComponentResource):
             dingtalk=sec.alert_dingtalk_webhook or "", dingtalk_sign=sec.alert_dingtalk_secret or "",
         )
         secret_spec = resolved.apply(lambda r: replace(spec, receivers=_receivers(s, sec, r)))
-        files = [FileSpec(f"{HOST_DIR}/prometheus{path[len(PROM_DIR):]}", text) for path, text in prometheus_files(spec).items()]
+        if args.other_hosts:
+            labels = [h for h, _ in args.other_hosts]
+            rendered = pulumi.Output.all(*[ip for _, ip in args.other_hosts]).apply(
+                lambda ips: prometheus_files(replace(spec, other_hosts=tuple((h, f"{ip}:{NODE_EXPORTER_PORT}") for h, ip in zip(labels, ips))))
+            )
+            prom_files = {path: rendered.apply(lambda f, path=path: f[path]) for path in prometheus_files(spec)}
+        else:
+            prom_files = prometheus_files(spec)
+        files = [FileSpec(f"{HOST_DIR}/prometheus{path[len(PROM_DIR):]}", text) for path, text in prom_files.items()]
         files += [
             FileSpec(f"{HOST_DIR}/alertmanager/alertmanager.yml", pulumi.Output.secret(secret_spec.apply(render_alertmanager))),
             FileSpec(f"{HOST_DIR}/blackbox/blackbox.yml", render_blackbox(spec)),
@@ -215,18 +229,23 @@ class Monitoring(pulumi.ComponentResource):
             volumes=[bind("/", "/rootfs"), bind("/var/run", "/var/run"), bind("/sys", "/sys"),
                      bind(f"{s.data_mount_path}/docker", "/var/lib/docker"), bind("/dev/disk", "/dev/disk")],
         )
+        # The managed services are outside Docker: reached through the monitoring network's
+        # route out, since the data network is internal.
+        managed = not isinstance(args.postgres_address, str)
+        data_net = [] if managed else [(net.data, [])]
         self.containers["postgres-exporter"] = container(
             "postgres-exporter", s.postgres_exporter_image, harden=Hardening(mb["postgres-exporter"], user="65534:65534"),
-            networks=[mon, (net.data, [])],
-            envs=[f"DATA_SOURCE_URI=postgres:5432/{s.db_name}?sslmode=disable", f"DATA_SOURCE_USER={s.db_user}",
+            networks=[mon, *data_net],
+            envs=[pulumi.Output.concat("DATA_SOURCE_URI=", args.postgres_address, f"/{s.db_name}?sslmode=disable") if managed
+                  else f"DATA_SOURCE_URI=postgres:5432/{s.db_name}?sslmode=disable", f"DATA_SOURCE_USER={s.db_user}",
                   "DATA_SOURCE_PASS_FILE=/run/xqfc/pg-password"],
             uploads=[docker.ContainerUploadArgs(file="/run/xqfc/pg-password", content=args.postgres_password, permissions="0444")],
         )
-        redis_password_file = args.redis_password.apply(lambda pw: json.dumps({"redis://redis:6379": pw}))
+        redis_password_file = pulumi.Output.all(args.redis_address, args.redis_password).apply(lambda a: json.dumps({a[0]: a[1]}))
         self.containers["redis-exporter"] = container(
             "redis-exporter", s.redis_exporter_image, harden=Hardening(mb["redis-exporter"], user="59000:59000"),
-            networks=[mon, (net.data, [])],
-            envs=["REDIS_ADDR=redis://redis:6379"],
+            networks=[mon, *data_net],
+            envs=[pulumi.Output.concat("REDIS_ADDR=", args.redis_address) if managed else "REDIS_ADDR=redis://redis:6379"],
             command=["--redis.password-file=/run/xqfc/redis-password.json"],
             uploads=[docker.ContainerUploadArgs(file="/run/xqfc/redis-password.json", content=pulumi.Output.secret(redis_password_file), permissions="0444")],
         )
@@ -257,3 +276,28 @@ class Monitoring(pulumi.ComponentResource):
         )
         self.grafana_url = f"https://grafana.{s.domain}/" if s.grafana_public else "ssh tunnel: -L 3000:127.0.0.1:3000, then http://127.0.0.1:3000/"
         self.register_outputs({"grafana_url": self.grafana_url})
+
+
+class NodeExporter(pulumi.ComponentResource):
+    """ha: node-exporter on an app host without the monitoring stack, published on the host's
+    private address only, for the first host's Prometheus (the cloud rule admits the VPC only)."""
+
+    def __init__(self, name: str, s: Settings, private_ip: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("xqfc:runtime:NodeExporter", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        image = remote_image(f"{name}-image", s.node_exporter_image, child)
+        self.container = docker.Container(
+            f"{name}-container",
+            name="xqfc-node-exporter",
+            image=image.image_id,
+            hostname="node-exporter",
+            command=node_exporter_args(textfile_dir="/textfile"),
+            pid_mode="host",
+            ports=[docker.ContainerPortArgs(internal=NODE_EXPORTER_PORT, external=NODE_EXPORTER_PORT, ip=private_ip)],
+            mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
+                                              bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
+            volumes=[docker.ContainerVolumeArgs(host_path=TEXTFILE_DIR, container_path="/textfile", read_only=True)],
+            **hardened(Hardening(64, user="65534:65534")),
+            opts=child,
+        )
+        self.register_outputs({})

@@ -42,12 +42,18 @@ def _probe(spec: MonitoringSpec, job: str, module: str, target: str) -> dict[str
     return job_config
 
 
+def _node_job(spec: MonitoringSpec) -> dict[str, Any]:
+    job = _static(spec, JOB_NODE, spec.targets.node_exporter)
+    job["static_configs"] += [{"targets": [target], "labels": {"host": host}} for host, target in spec.other_hosts]
+    return job
+
+
 def prometheus_config(spec: MonitoringSpec) -> dict[str, Any]:
     t = spec.targets
     scrape = [
         _static(spec, JOB_PROMETHEUS, t.prometheus),
         _static(spec, JOB_ALERTMANAGER, t.alertmanager),
-        _static(spec, JOB_NODE, t.node_exporter),
+        _node_job(spec),
         _static(spec, JOB_CADVISOR, t.cadvisor),
         _static(spec, JOB_POSTGRES, t.postgres_exporter),
         _static(spec, JOB_REDIS, t.redis_exporter),

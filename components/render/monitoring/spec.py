@@ -152,6 +152,8 @@ class MonitoringSpec:
     config_dir: str = "/etc/prometheus"
     data_mountpoint: str = "/data"
     root_mountpoint: str = "/"
+    # ha: node-exporters of the other app hosts, as (host label, "private-ip:9100").
+    other_hosts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
