@@ -169,7 +169,7 @@ def test_prometheus_scrapes_every_host(ha, tmp_path):
 
 
 def test_exporters_and_backups_target_the_managed_database(ha):
-    cloud, plan = ha
+    _, plan = ha
     pg_exp = next(c for c in plan.of_type(CONTAINER) if c.inputs["name"] == "xqfc-postgres-exporter")
     assert [n["name"] for n in pg_exp.inputs["networksAdvanced"]] == ["xqfc-monitoring"]
     uri = next(e for e in pg_exp.inputs["envs"] if e.startswith("DATA_SOURCE_URI="))

@@ -41,7 +41,7 @@ def run_args(s: Settings) -> list[str]:
     args = [
         "--memory", f"{s.app_memory_mb}m", "--memory-swap", f"{s.app_memory_mb}m", "--cpus", str(s.app_cpus),
         "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--read-only",
-        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",
+        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
         "--log-driver", "json-file", *[x for k, v in LOG_OPTS.items() for x in ("--log-opt", f"{k}={v}")],
     ]
     if s.app_user:
