@@ -46,8 +46,7 @@ class Platform(pulumi.ComponentResource):
 
     @property
     def site_url(self) -> str:
-        s = self.settings
-        return f"https://{s.www_domain if s.cdn_enabled else s.domain}"
+        return self.settings.site_url
 
     def artifacts(self) -> dict[str, Any]:
         """Rendered files worth showing in an offline plan, by file name (secret ones masked)."""

@@ -452,6 +452,11 @@ class Settings(BaseModel):
         return f"www.{self.domain}"
 
     @property
+    def site_url(self) -> str:
+        """The canonical URL: www when the CDN fronts it (an apex can't be a CNAME), else the apex."""
+        return f"https://{self.www_domain if self.cdn_enabled else self.domain}"
+
+    @property
     def site_names(self) -> list[str]:
         names = [self.domain, self.www_domain]
         if self.grafana_public:

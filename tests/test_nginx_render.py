@@ -29,7 +29,7 @@ VARIANTS = {
     # dev: private Grafana, no CDN in front, default rate limit
     "dev": {},
     # staging: Grafana public, CDN ranges trusted for the client address
-    "staging": {"grafana_public": True, "trusted_proxies": ("10.0.0.0/8", "2400:cb00::/32")},
+    "staging": {"grafana_public": True, "trusted_proxies": ("10.0.0.0/8", "2400:cb00::/32"), "canonical_www": True},
     # prod: stapling with an issuer chain, IPv6 listeners, bigger uploads, no rate limit
     "prod": {"ocsp_stapling": True, "ipv6": True, "client_max_body_size": "50m",
              "rate_limit": None, "hsts_include_subdomains": False},
@@ -122,3 +122,19 @@ def test_upstream_target_refuses_bad_values(host, port):
 def test_render_upstream_needs_a_target():
     with pytest.raises(NginxSpecError):
         render_upstream([])
+
+
+def test_canonical_host_follows_the_cdn():
+    import re as _re
+
+    from components.render.nginx import NginxSpec, render_nginx_conf
+
+    def redirect_of(conf: str, host: str) -> str | None:
+        block = _re.search(r"server_name " + _re.escape(host) + r";\n(.*?)\n    }", conf, _re.S)
+        target = _re.search(r"return 301 https://(\S+?)\$request_uri", block.group(1)) if block else None
+        return target.group(1) if target else None
+
+    apex = render_nginx_conf(NginxSpec(domain="xqfc.example", cert_path="/c", key_path="/k"))
+    assert redirect_of(apex, "www.xqfc.example") == "xqfc.example" and redirect_of(apex, "xqfc.example") is None
+    www = render_nginx_conf(NginxSpec(domain="xqfc.example", cert_path="/c", key_path="/k", canonical_www=True))
+    assert redirect_of(www, "xqfc.example") == "www.xqfc.example" and redirect_of(www, "www.xqfc.example") is None

@@ -136,6 +136,9 @@ class NginxSpec:
     # Where nginx buffers bodies; None keeps the build's default (the image's /var/cache/nginx).
     temp_root: str | None = None
     upstream_name: str = "app"
+    # Serve the site at www.<domain> (the apex redirects there) when a CDN fronts www; an apex
+    # can't be a CNAME, so the CDN can only sit in front of www.
+    canonical_www: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -143,6 +146,14 @@ class NginxSpec:
     @property
     def www_domain(self) -> str:
         return f"www.{self.domain}"
+
+    @property
+    def canonical_host(self) -> str:
+        return self.www_domain if self.canonical_www else self.domain
+
+    @property
+    def alias_host(self) -> str:
+        return self.domain if self.canonical_www else self.www_domain
 
     @property
     def grafana_domain(self) -> str:

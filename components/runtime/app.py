@@ -115,7 +115,7 @@ class AppRelease(pulumi.ComponentResource):
             "DATABASE_URL": a["db"],
             "REDIS_URL": a["redis"],
             "SECRET_KEY": a["key"],
-            "PUBLIC_URL": f"https://{s.domain}",
+            "PUBLIC_URL": s.site_url,
             "S3_BUCKET": a["bucket"],
             "S3_ENDPOINT": args.s3_endpoint,
             "S3_REGION": args.region,

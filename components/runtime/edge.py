@@ -40,6 +40,7 @@ def nginx_spec(s: Settings, monitoring_subnet: str) -> NginxSpec:
         # A short HSTS outside prod, so a broken certificate on dev can be walked back.
         hsts_max_age_s=HSTS_MAX_AGE[s.environment],
         hsts_include_subdomains=s.is_prod,
+        canonical_www=s.cdn_enabled,
     )
 
 
