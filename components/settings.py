@@ -529,6 +529,8 @@ def _cross_checks(s: Settings) -> list[Problem]:
     email = [s.alert_email_to, s.alert_email_from, s.alert_smtp_host]
     if any(email) and not all(email):
         p.append(Problem("alertEmailTo", s.alert_email_to, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together"))
+    if s.alert_wecom_corp_id and not (s.alert_wecom_to_user or s.alert_wecom_to_party):
+        p.append(Problem("alertWecomToParty", None, "WeCom alerts need a recipient: alertWecomToUser (e.g. @all) or alertWecomToParty"))
     if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
         p.append(Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together"))
     if s.backup_local_days > s.backup_retention_days:

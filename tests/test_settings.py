@@ -99,6 +99,7 @@ INVALID = [
     ("SMTP host without port", valid(alertSmtpHost="smtp.exmail.qq.com"), "alertSmtpHost", "host:port"),
     ("retention not a duration", valid(prometheusRetention="30 days"), "prometheusRetention", "15d"),
     ("local copies kept longer than retention", valid(backupLocalDays="10"), "backupLocalDays", "backupRetentionDays"),
+    ("WeCom without a recipient", valid(alertWecomCorpId="ww1", alertWecomAgentId="1000002"), "alertWecomToParty", "recipient"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 
