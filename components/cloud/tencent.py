@@ -28,6 +28,7 @@ from tencentcloud_iac_pulumi import (
 )
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
+from components.cloud.shapes import ServerArgs
 from components.firewall import WORLD, IngressRule, host_ingress
 from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
@@ -95,29 +96,6 @@ class Network(pulumi.ComponentResource):
 
 
 # --- compute -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServerArgs:
-    zone: str
-    instance_type: str
-    image_id: pulumi.Input[str]
-    vpc_id: pulumi.Input[str]
-    subnet_id: pulumi.Input[str]
-    security_group_id: pulumi.Input[str]
-    ssh_public_key: str
-    key_name: str
-    user_data: str
-    system_disk_type: str
-    system_disk_size: int
-    data_disk_type: str
-    data_disk_size: int
-    bandwidth_mbps: int
-    deletion_protection: bool
-    hostname: str
-    tags: dict[str, str]
-    # ha: later hosts log in with the first host's key pair instead of importing the key again.
-    shared_key_pair: key.Pair | None = None
 
 
 class Server(pulumi.ComponentResource):
