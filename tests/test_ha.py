@@ -92,6 +92,11 @@ def test_load_balancer_listeners_and_health_check(ha):
         listeners = {r.inputs["frontendPort"]: r for r in plan.of_type("alicloud:slb/listener:Listener")}
         assert set(listeners) == {443, 80}
         assert all(r.inputs["healthCheck"] == "on" for r in listeners.values())
+        # The app's own health, over plain http on 80 (nginx passes it through, no redirect).
+        for r in listeners.values():
+            i = r.inputs
+            assert (i["healthCheckType"], i["healthCheckConnectPort"], i["healthCheckUri"]) == ("http", 80, s.app_health_path)
+            assert i["healthCheckHttpCode"] == "http_2xx"
         (backends,) = plan.of_type("alicloud:slb/backendServer:BackendServer")
         assert {b["serverId"] for b in backends.inputs["backendServers"]} == vms
 

@@ -81,6 +81,12 @@ def test_http_redirects_to_https_keeping_path(edge, host):
     assert resp.headers["Location"] == f"https://{host}/listings/42?page=2"
 
 
+def test_health_answers_over_plain_http_for_load_balancers(edge):
+    spec, _, _ = edge
+    resp = http_get(spec.http_port, "/health")
+    assert resp.status == 200, (resp.status, resp.body)
+
+
 def test_acme_challenge_served_over_http(edge):
     spec, _, _ = edge
     resp = http_get(spec.http_port, f"/.well-known/acme-challenge/{ACME_TOKEN}")

@@ -4,7 +4,9 @@ managed ApsaraDB RDS for PostgreSQL (High-availability edition) and Tair/KVStore
 Names follow pulumi_alicloud as read from its source. The SLB listeners are TCP and pass TLS
 through to nginx on each host: a classic SLB HTTPS listener speaks plain HTTP to its
 backends, which nginx's port 80 answers with a redirect (a loop), so on Alibaba the hosts keep
-terminating TLS with the stack's certificate and the SLB health-checks their 443 port.
+terminating TLS with the stack's certificate. The SLB health-checks the app itself: an HTTP
+check of the app's health path on port 80, which nginx passes to the app instead of
+redirecting.
 RDS and KVStore have no security group rule of their own here: their `security_ips`
 whitelists admit the app vSwitches' CIDRs and nothing else.
 """
@@ -86,8 +88,11 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 bandwidth=-1,
                 scheduler="wrr",
                 health_check="on",
-                health_check_type="tcp",
-                health_check_connect_port=443,
+                health_check_type="http",
+                health_check_connect_port=80,
+                health_check_uri=s.app_health_path,
+                health_check_domain=s.domain,
+                health_check_http_code="http_2xx",
                 healthy_threshold=2,
                 unhealthy_threshold=2,
                 health_check_interval=5,

@@ -139,6 +139,7 @@ class NginxSpec:
     # Serve the site at www.<domain> (the apex redirects there) when a CDN fronts www; an apex
     # can't be a CNAME, so the CDN can only sit in front of www.
     canonical_www: bool = False
+    health_path: str = "/health"
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -41,6 +41,7 @@ def nginx_spec(s: Settings, monitoring_subnet: str) -> NginxSpec:
         hsts_max_age_s=HSTS_MAX_AGE[s.environment],
         hsts_include_subdomains=s.is_prod,
         canonical_www=s.cdn_enabled,
+        health_path=s.app_health_path,
     )
 
 
