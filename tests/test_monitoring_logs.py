@@ -172,10 +172,9 @@ def relabel(rules: list[dict], meta: dict[str, str]) -> dict[str, str] | None:
         if action == "drop" and m:
             return None
         if action == "replace" and m:
-            def group(ref: re.Match) -> str:
-                n = int(ref.group(1))
-                return (m.group(n) or "") if n <= len(m.groups()) else ""
-            result = re.sub(r"\$\{?(\d+)\}?", group, rule.get("replacement", "$1"))
+            groups = (m.group(0), *(g or "" for g in m.groups()))
+            result = re.sub(r"\$\{?(\d+)\}?", lambda ref, groups=groups: groups[int(ref.group(1))] if int(ref.group(1)) < len(groups) else "",
+                            rule.get("replacement", "$1"))
             if result:
                 labels[rule["target_label"]] = result
             else:
