@@ -269,6 +269,10 @@ class Settings(BaseModel):
     nginx_exporter_image: str = "nginx/nginx-prometheus-exporter:1.4.2"
     blackbox_exporter_image: str = "prom/blackbox-exporter:v0.27.0"
     dingtalk_bridge_image: str = "timonwong/prometheus-webhook-dingtalk:v2.1.0"
+    # Log pipeline (docs/monitoring.md): Loki + Promtail, off unless the VM has room for them.
+    logs_enabled: bool = False
+    loki_image: str = "grafana/loki:3.5.3"
+    promtail_image: str = "grafana/promtail:3.5.3"
 
     # --- backups ------------------------------------------------------------------------
     backup_schedule: str = "daily"
@@ -404,7 +408,7 @@ class Settings(BaseModel):
     @field_validator(
         "app_image", "postgres_image", "redis_image", "nginx_image", "prometheus_image", "alertmanager_image",
         "grafana_image", "node_exporter_image", "cadvisor_image", "postgres_exporter_image", "redis_exporter_image",
-        "nginx_exporter_image", "blackbox_exporter_image", "dingtalk_bridge_image",
+        "nginx_exporter_image", "blackbox_exporter_image", "dingtalk_bridge_image", "loki_image", "promtail_image",
     )
     @classmethod
     def _image(cls, v: str) -> str:
@@ -535,8 +539,29 @@ def _cross_checks(s: Settings) -> list[Problem]:
         p.append(Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together"))
     if s.backup_local_days > s.backup_retention_days:
         p.append(Problem("backupLocalDays", s.backup_local_days, f"cannot exceed backupRetentionDays ({s.backup_retention_days})"))
+    p += _logs_checks(s)
     if s.data_mount_path == s.data_disk_device:
         p.append(Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device"))
+    return p
+
+
+LOGS_MIN_VM_GB = 8
+_DURATION_HOURS = {"h": 1, "d": 24, "w": 168, "y": 8760}
+
+
+def _logs_checks(s: Settings) -> list[Problem]:
+    if not s.logs_enabled:
+        return []
+    p: list[Problem] = []
+    if s.vm_memory_gb < LOGS_MIN_VM_GB:
+        # The same line as default_logs_enabled(): below it Loki and Promtail would take memory
+        # the app and PostgreSQL need (docs/monitoring.md, memory budget).
+        p.append(Problem("logsEnabled", True, f"Loki and Promtail need vmMemoryGb >= {LOGS_MIN_VM_GB} "
+                         f"(this stack has {s.vm_memory_gb}); set logsEnabled=false or a larger instanceType"))
+    amount, unit = int(s.prometheus_retention[:-1]), s.prometheus_retention[-1]
+    if amount * _DURATION_HOURS[unit] < 24:
+        # Loki keeps logs as long as Prometheus keeps metrics; its compactor works in whole days.
+        p.append(Problem("prometheusRetention", s.prometheus_retention, "with logsEnabled it is also Loki's retention: at least 24h (e.g. 1d)"))
     return p
 
 

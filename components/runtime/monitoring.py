@@ -1,9 +1,11 @@
-"""The monitoring stack on the VM: Prometheus, Alertmanager, Grafana and the exporters.
+"""The monitoring stack on the VM: Prometheus, Alertmanager, Grafana and the exporters, and
+with logsEnabled Loki and Promtail.
 
 Configs come from the pure renderers in components/render/monitoring, are written to the
 host as files and bind-mounted read-only; a config change is a SIGHUP (Prometheus,
-Alertmanager, blackbox) or a Grafana restart, never a container replacement. Nothing is
-published on the host except Grafana on 127.0.0.1:3000 when it is kept tunnel-only.
+Alertmanager, blackbox, Promtail) or a restart (Grafana, Loki), never a container
+replacement. Nothing is published on the host except Grafana on 127.0.0.1:3000 when it is
+kept tunnel-only.
 """
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from components.render.monitoring import (
+    LOKI_CONFIG,
+    LOKI_DIR,
+    PROMTAIL_CONFIG,
+    PROMTAIL_DIR,
     AlertThresholds,
     DingtalkReceiver,
     EmailReceiver,
@@ -24,16 +30,20 @@ from components.render.monitoring import (
     Receivers,
     ScrapeTargets,
     WecomReceiver,
+    loki_args,
     memory_budget,
     node_exporter_args,
     prometheus_args,
     prometheus_files,
+    promtail_args,
     render_alertmanager,
     render_blackbox,
     render_dashboards,
     render_dingtalk_bridge,
     render_grafana_dashboard_provider,
     render_grafana_datasources,
+    render_loki,
+    render_promtail,
 )
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, remote_image
@@ -44,6 +54,7 @@ HOST_DIR = f"{CONFIG_ROOT}/monitoring"
 NODE_EXPORTER_PORT = 9100
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 PROM_DIR = "/etc/prometheus"
+DOCKER_SOCKET = "/var/run/docker.sock"
 
 
 def _receivers(s: Settings, secrets: Secrets, resolved: dict[str, str] | None = None) -> Receivers:
@@ -95,8 +106,7 @@ def monitoring_spec(s: Settings, secrets: Secrets, public_url: str) -> Monitorin
         host=f"xqfc-{s.environment}",
         receivers=_receivers(s, secrets),
         retention=s.prometheus_retention,
-        # Loki/promtail configs are not rendered yet: logs stay in rotated json files.
-        logs_enabled=False,
+        logs_enabled=s.logs_enabled,
         grafana_public=s.grafana_public,
         config_dir=PROM_DIR,
         data_mountpoint=s.data_mount_path,
@@ -161,6 +171,11 @@ class Monitoring(pulumi.ComponentResource):
         files += [FileSpec(f"{HOST_DIR}/grafana/dashboards/{n}", text) for n, text in render_dashboards(spec).items()]
         if spec.receivers.dingtalk:
             files.append(FileSpec(f"{HOST_DIR}/dingtalk/config.yml", pulumi.Output.secret(secret_spec.apply(render_dingtalk_bridge))))
+        if spec.logs_enabled:
+            files += [
+                FileSpec(f"{HOST_DIR}/loki/{LOKI_CONFIG.rsplit('/', 1)[1]}", render_loki(spec)),
+                FileSpec(f"{HOST_DIR}/promtail/{PROMTAIL_CONFIG.rsplit('/', 1)[1]}", render_promtail(spec)),
+            ]
         self.files_spec = files
         self.files = RemoteFiles(f"{name}-files", args.connection, files, child)
         after_files = pulumi.ResourceOptions(parent=self, depends_on=self.files.commands)
@@ -265,12 +280,35 @@ class Monitoring(pulumi.ComponentResource):
                 volumes=[bind(f"{HOST_DIR}/dingtalk", "/etc/dingtalk")],
             )
 
-        # Config changes: SIGHUP makes these re-read their files; Grafana re-reads dashboards
-        # itself but needs a restart for datasource changes.
+        if spec.logs_enabled:
+            self.containers["loki"] = container(
+                "loki", s.loki_image, harden=Hardening(mb["loki"], user="10001:10001"), networks=[mon],
+                command=loki_args(),
+                volumes=[bind(f"{HOST_DIR}/loki", LOKI_CONFIG.rsplit("/", 1)[0]),
+                         docker.ContainerVolumeArgs(volume_name=volume("loki", "xqfc-loki").name, container_path=LOKI_DIR)],
+            )
+            # Promtail reads logs through the Docker API (docker_sd_configs), not from
+            # /var/lib/docker/containers, so the socket is its only view of the host. A read-only
+            # bind does not make the API read-only: the socket is root-equivalent, like cAdvisor's.
+            # Root without capabilities: the socket is root:docker 0660 and the docker gid differs per host.
+            self.containers["promtail"] = container(
+                "promtail", s.promtail_image, harden=Hardening(mb["promtail"], user="0:0"), networks=[mon],
+                command=promtail_args(),
+                volumes=[bind(f"{HOST_DIR}/promtail", PROMTAIL_CONFIG.rsplit("/", 1)[0]),
+                         bind(DOCKER_SOCKET, DOCKER_SOCKET),
+                         docker.ContainerVolumeArgs(volume_name=volume("promtail", "xqfc-promtail").name, container_path=PROMTAIL_DIR)],
+            )
+
+        # Config changes: SIGHUP makes these re-read their files (Promtail too); Grafana re-reads
+        # dashboards itself but needs a restart for datasource changes, and Loki reads its
+        # config only at start (its WAL on the volume makes the restart lossless).
+        reload = "docker kill -s HUP xqfc-prometheus xqfc-alertmanager xqfc-blackbox-exporter && docker restart xqfc-grafana >/dev/null"
+        if spec.logs_enabled:
+            reload += " && docker kill -s HUP xqfc-promtail && docker restart xqfc-loki >/dev/null"
         self.reload = remote.Command(
             f"{name}-reload",
             connection=args.connection,
-            create="docker kill -s HUP xqfc-prometheus xqfc-alertmanager xqfc-blackbox-exporter && docker restart xqfc-grafana >/dev/null",
+            create=reload,
             triggers=[self.files.digest],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())),
         )

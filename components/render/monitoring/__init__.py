@@ -1,4 +1,4 @@
-"""Monitoring configuration renderers (Prometheus, Alertmanager, blackbox, Grafana).
+"""Monitoring configuration renderers (Prometheus, Alertmanager, blackbox, Grafana, Loki, Promtail).
 
 Pure: a MonitoringSpec in, config text out. The Pulumi side (components/runtime) builds the
 spec from settings, uploads the text and sets the containers' memory limits from
@@ -23,6 +23,16 @@ from .grafana import (
     render_grafana_dashboard_provider,
     render_grafana_datasources,
 )
+from .logs import (
+    LOKI_CONFIG,
+    LOKI_DIR,
+    PROMTAIL_CONFIG,
+    PROMTAIL_DIR,
+    loki_args,
+    promtail_args,
+    render_loki,
+    render_promtail,
+)
 from .prometheus import (
     node_exporter_args,
     prometheus_args,
@@ -42,7 +52,11 @@ from .spec import (
 
 __all__ = [
     "DASHBOARDS_DIR",
+    "LOKI_CONFIG",
+    "LOKI_DIR",
     "PROMETHEUS_UID",
+    "PROMTAIL_CONFIG",
+    "PROMTAIL_DIR",
     "PROVISIONING_DIR",
     "AlertThresholds",
     "DingtalkReceiver",
@@ -57,10 +71,12 @@ __all__ = [
     "default_logs_enabled",
     "dingtalk_bridge_url",
     "grafana_environment",
+    "loki_args",
     "memory_budget",
     "node_exporter_args",
     "prometheus_args",
     "prometheus_files",
+    "promtail_args",
     "render_alert_rules",
     "render_alertmanager",
     "render_blackbox",
@@ -68,6 +84,8 @@ __all__ = [
     "render_dingtalk_bridge",
     "render_grafana_dashboard_provider",
     "render_grafana_datasources",
+    "render_loki",
     "render_prometheus",
+    "render_promtail",
     "validate_receivers",
 ]
