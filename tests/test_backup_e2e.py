@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -280,34 +281,154 @@ def test_remote_retention_by_key_timestamp(s3, ages, incomplete, expect_deleted)
     assert left == {ts_of[a] for a in ages + incomplete if a not in expect_deleted}
 
 
-def test_drill_passes_then_detects_changes(pg, s3, tmp_path):
-    endpoint, _ = s3
-    seed(pg, "drillsrc", rows=2000)
+def put_manifest(client, db: str, manifest: dict) -> None:
+    """Replace the latest manifest of `db` (the dump object and its sha256 stay as they are)."""
+    key = manifest["object_key"].rsplit("/", 1)[0] + "/manifest.json"
+    client.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(manifest).encode())
+
+
+def test_drill_detects_a_restore_that_differs_from_the_recorded_statistics(pg, s3, tmp_path):
+    endpoint, client = s3
+    seed(pg, "drilltamper", rows=2000)
     textfiles = str(tmp_path / "textfile")
-    assert cli(pg, endpoint, "backup", "--database", "drillsrc").returncode == 0
+    assert cli(pg, endpoint, "backup", "--database", "drilltamper").returncode == 0
+    manifest = latest_manifest(client, "drilltamper")
+    assert manifest["schema"] == 2 and manifest["sample_rows"] == 1000
+    # The recorded counts are the source's, computed here independently of the tool.
+    assert {t: v["rows"] for t, v in manifest["tables"].items()} == {
+        t: int(pg.psql(f"SELECT count(*) FROM {t}", database="drilltamper"))
+        for t in ("crm.contact", "public.audit", "public.listing")}
 
-    good = cli(pg, endpoint, "drill", "--database", "drillsrc", textfile_dir=textfiles)
+    good = cli(pg, endpoint, "drill", "--database", "drilltamper", textfile_dir=textfiles)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "3 tables compared" in good.stdout
-    values = read_metrics(os.path.join(textfiles, "xqfc_restore_drill_postgres.prom"))
-    assert values['xqfc_restore_drill_last_run_success{kind="postgres"}'] == 1
-    passed_at = values['xqfc_restore_drill_last_success_timestamp_seconds{kind="postgres"}']
-    assert "drillsrc__drill" not in databases(pg)
+    prom = os.path.join(textfiles, "xqfc_restore_drill_postgres.prom")
+    passed_at = read_metrics(prom)[
+        'xqfc_restore_drill_last_success_timestamp_seconds{kind="postgres",mode="snapshot"}']
 
-    # Same row count, changed content inside the sample: only the checksum can see it.
-    pg.psql("UPDATE listing SET title = 'changed' WHERE id = 7", database="drillsrc")
-    changed = cli(pg, endpoint, "drill", "--database", "drillsrc", textfile_dir=textfiles)
+    # What a restore that lost or altered rows looks like to the drill: restored stats that are
+    # not the recorded ones. The dump and its sha256 are untouched, so it still downloads.
+    manifest["tables"]["public.listing"]["rows"] += 1
+    manifest["tables"]["crm.contact"]["sample_md5"] = hashlib.md5(b"other").hexdigest()
+    put_manifest(client, "drilltamper", manifest)
+    bad = cli(pg, endpoint, "drill", "--database", "drilltamper", textfile_dir=textfiles)
+    assert bad.returncode == 5, bad.stdout + bad.stderr
+    assert "public.listing: 2000 rows restored, 2001 recorded at backup time" in bad.stdout
+    assert "crm.contact: sample checksum differs" in bad.stdout
+    assert "public.audit" not in bad.stdout
+    values = read_metrics(prom)
+    assert values['xqfc_restore_drill_last_run_success{kind="postgres",mode="snapshot"}'] == 0
+    assert values['xqfc_restore_drill_last_success_timestamp_seconds{kind="postgres",mode="snapshot"}'] == passed_at
+    assert "drilltamper__drill" not in databases(pg)
+
+
+def test_old_manifest_without_statistics_falls_back_to_the_live_database(pg, s3, tmp_path):
+    endpoint, client = s3
+    seed(pg, "drillold", rows=2000)
+    textfiles = str(tmp_path / "textfile")
+    assert cli(pg, endpoint, "backup", "--database", "drillold").returncode == 0
+    manifest = latest_manifest(client, "drillold")
+    for key in ("tables", "sample_rows"):
+        del manifest[key]
+    manifest.update(schema=1, tool_version="1")
+    put_manifest(client, "drillold", manifest)
+
+    strict = cli(pg, endpoint, "drill", "--database", "drillold", "--mode", "snapshot")
+    assert strict.returncode == 1 and "records no table statistics" in strict.stderr
+
+    good = cli(pg, endpoint, "drill", "--database", "drillold", textfile_dir=textfiles)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "mode=live" in good.stdout and "3 tables compared" in good.stdout
+    assert "comparing with the live database" in good.stderr
+    prom = os.path.join(textfiles, "xqfc_restore_drill_postgres.prom")
+    assert read_metrics(prom)['xqfc_restore_drill_last_run_success{kind="postgres",mode="live"}'] == 1
+
+    # Live mode still sees changed content inside the sample and lost rows.
+    pg.psql("UPDATE listing SET title = 'changed' WHERE id = 7;"
+            "DELETE FROM crm.contact WHERE id = 3", database="drillold")
+    changed = cli(pg, endpoint, "drill", "--database", "drillold", textfile_dir=textfiles)
     assert changed.returncode == 5
-    assert "listing: sample checksum differs" in changed.stdout
+    assert "listing: sample checksum differs (in source)" in changed.stdout
+    assert "crm.contact: 50 rows restored, 49 in source" in changed.stdout
+    assert read_metrics(prom)['xqfc_restore_drill_last_run_success{kind="postgres",mode="live"}'] == 0
+    assert "drillold__drill" not in databases(pg)
 
-    pg.psql("DELETE FROM crm.contact WHERE id = 3", database="drillsrc")
-    deleted = cli(pg, endpoint, "drill", "--database", "drillsrc", textfile_dir=textfiles)
-    assert deleted.returncode == 5
-    assert "crm.contact: 50 rows restored, 49 in source" in deleted.stdout
+
+class Writer:
+    """Commits small changes to `big` as fast as one psql session can, until stopped: inserts
+    at the end, deletes at the start (inside the checksum sample)."""
+
+    def __init__(self, pg: TempCluster, db: str):
+        self.proc = subprocess.Popen(
+            ["psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-X", "-q",
+             "-v", "ON_ERROR_STOP=1", "-d", db],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.proc.stdin.write(
+                "INSERT INTO big (v) SELECT md5(random()::text) FROM generate_series(1, 2);"
+                "DELETE FROM big WHERE id = (SELECT min(id) FROM big);\n" * 20)
+            self.proc.stdin.flush()
+
+    def __enter__(self) -> Writer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.proc.stdin.close()
+        assert self.proc.wait(60) == 0, self.proc.stderr.read()
+
+
+def test_statistics_match_the_dump_while_writes_go_on_during_it(pg, s3, tmp_path):
+    endpoint, client = s3
+    db = "drillbusy"
+    pg.psql(f"CREATE DATABASE {db}")
+    # Big enough that the dump takes a while: writes land during it, not only before.
+    pg.psql("CREATE TABLE big (id bigserial PRIMARY KEY, v text NOT NULL, pad text);"
+            "INSERT INTO big (v, pad) SELECT md5(g::text), repeat('x', 100)"
+            " FROM generate_series(1, 100000) g", database=db)
+    count = "SELECT count(*) FROM big"
+    with Writer(pg, db):
+        time.sleep(0.2)
+        before = int(pg.psql(count, database=db))
+        result = cli(pg, endpoint, "backup", "--database", db, "--compression", "none")
+        after = int(pg.psql(count, database=db))
+    assert result.returncode == 0, result.stderr
+    recorded = latest_manifest(client, db)["tables"]["public.big"]["rows"]
+    assert before < recorded < after, (before, recorded, after)  # writes before and during it
+
+    restored = cli(pg, endpoint, "restore", "--database", f"{db}_copy", "--source-database", db)
+    assert restored.returncode == 0, restored.stderr
+    assert int(pg.psql(count, database=f"{db}_copy")) == recorded
+    drill = cli(pg, endpoint, "drill", "--database", db)
+    assert drill.returncode == 0, drill.stdout + drill.stderr
+    assert "mode=snapshot" in drill.stdout
+
+
+def test_drill_passes_after_the_source_changed_since_the_backup(pg, s3, tmp_path):
+    """The case the live comparison got wrong: the app keeps writing after the backup (prod
+    backs up every 6 h, the drill runs days later), and the backup is still perfectly good."""
+    endpoint, _ = s3
+    seed(pg, "drillmoved", rows=2000)
+    textfiles = str(tmp_path / "textfile")
+    assert cli(pg, endpoint, "backup", "--database", "drillmoved").returncode == 0
+    pg.psql("INSERT INTO listing (title) SELECT 'new ' || g FROM generate_series(1, 25) g;"
+            "DELETE FROM crm.contact WHERE id <= 3;"
+            "UPDATE listing SET title = 'changed' WHERE id = 7;"  # inside the checksum sample
+            "DELETE FROM audit WHERE who = 'u1'", database="drillmoved")
+
+    result = cli(pg, endpoint, "drill", "--database", "drillmoved", textfile_dir=textfiles)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 tables compared" in result.stdout and "MISMATCH" not in result.stdout
+    assert "mode=snapshot" in result.stdout
     values = read_metrics(os.path.join(textfiles, "xqfc_restore_drill_postgres.prom"))
-    assert values['xqfc_restore_drill_last_run_success{kind="postgres"}'] == 0
-    assert values['xqfc_restore_drill_last_success_timestamp_seconds{kind="postgres"}'] == passed_at
-    assert "drillsrc__drill" not in databases(pg)
+    assert values['xqfc_restore_drill_last_run_success{kind="postgres",mode="snapshot"}'] == 1
+    assert values['xqfc_restore_drill_tables_checked{kind="postgres",mode="snapshot"}'] == 3
+    assert "drillmoved__drill" not in databases(pg)
 
 
 @pytest.fixture

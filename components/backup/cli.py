@@ -22,6 +22,7 @@ from .naming import series_prefix
 from .pg import PgCommands
 from .pipeline import codec
 from .postgres_jobs import (
+    MODES,
     RefusedError,
     backup_postgres,
     drill_postgres,
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="dump PostgreSQL, upload, verify, prune")
     _store_args(p), _pg_args(p), _retention_args(p)
     p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None)
+    p.add_argument("--sample-rows", type=int, default=int(_env("SAMPLE_ROWS", "1000")),
+                   help="rows per table covered by the checksum recorded for the drill")
 
     p = sub.add_parser("restore", help="download, verify, restore into a database")
     _store_args(p), _pg_args(p)
@@ -92,11 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-owner", action="store_true", help="pg_restore --no-owner --no-acl")
     p.add_argument("--work-dir", default=_env("WORK_DIR"))
 
-    p = sub.add_parser("drill", help="restore into a scratch database and compare with the source")
+    p = sub.add_parser("drill", help="restore into a scratch database and compare it with the "
+                                     "table statistics the backup recorded")
     _store_args(p), _pg_args(p)
     p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None)
     p.add_argument("--timestamp", default="latest")
-    p.add_argument("--sample-rows", type=int, default=1000)
+    p.add_argument("--mode", choices=MODES, default=_env("DRILL_MODE", "auto"),
+                   help="snapshot: against the statistics in the manifest; live: against the "
+                        "source database now (e.g. right after a restore); auto: snapshot when "
+                        "the manifest has them")
+    p.add_argument("--sample-rows", type=int, default=1000,
+                   help="live mode only; snapshot mode uses the backup's own")
     p.add_argument("--work-dir", default=_env("WORK_DIR"))
 
     p = sub.add_parser("redis-snapshot", help="upload an RDB file (optionally after BGSAVE)")
@@ -153,7 +162,7 @@ def run(args) -> int:
     if args.command == "backup":
         return _run_backup(args, "postgres", lambda: backup_postgres(
             store, args.prefix, _pg(args), args.database, codec(args.compression, args.level),
-            args.local_dir, _retention(args)))
+            args.local_dir, _retention(args), sample_rows=args.sample_rows))
     if args.command == "redis-snapshot":
         return _run_backup(args, "redis", lambda: redis_snapshot(
             store, args.prefix, args.name, args.rdb, codec(args.compression, args.level),
@@ -167,20 +176,22 @@ def run(args) -> int:
         return 0
     if args.command == "drill":
         started = time.monotonic()
-        ok, tables = False, 0
+        ok, tables, mode = False, 0, "unknown" if args.mode == "auto" else args.mode
         try:
             with tempfile.TemporaryDirectory(dir=args.work_dir, prefix="xqfc-drill-") as work:
                 result = drill_postgres(store, args.prefix, _pg(args), args.database,
-                                        args.timestamp, args.sample_rows, work)
-            ok, tables = result.ok, result.tables
+                                        args.timestamp, args.sample_rows, work, args.mode)
+            ok, tables, mode = result.ok, result.tables, result.mode
             for line in result.mismatches:
                 print(f"MISMATCH {line}")
-            print(f"drill {'passed' if ok else 'FAILED'}: {result.manifest.object_key}, "
-                  f"{tables} tables compared")
+            against = ("the statistics recorded in the backup's snapshot" if mode == "snapshot"
+                       else "the LIVE database (writes since the backup count as mismatches)")
+            print(f"drill {'passed' if ok else 'FAILED'} (mode={mode}): "
+                  f"{result.manifest.object_key}, {tables} tables compared with {against}")
             return 0 if ok else EXIT_MISMATCH
         finally:
             metrics.record_drill(args.textfile_dir, "postgres", ok, time.time(),
-                                 time.monotonic() - started, tables)
+                                 time.monotonic() - started, tables, mode)
     if args.command == "prune":
         doomed = prune_remote(store, args.prefix, args.kind, args.name, datetime.now(UTC),
                               args.retention_days, args.keep_newest, dry_run=args.dry_run)

@@ -6,7 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
-SCHEMA_VERSION = 1
+# 2: PostgreSQL manifests carry `tables` and `sample_rows`, the statistics taken in the dump's
+# own snapshot. 1 is still read (restore works; the drill falls back to the live database).
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 CHUNK = 1024 * 1024
 
 
@@ -26,6 +29,10 @@ class Manifest:
     tool_version: str
     duration_seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    # {"public.listing": {"rows": 3000, "sample_md5": "..."}} in the dump's snapshot; None when
+    # not recorded (Redis, or a schema-1 manifest).
+    tables: dict[str, dict[str, Any]] | None = None
+    sample_rows: int | None = None  # rows the sample_md5 values cover
     schema: int = SCHEMA_VERSION
 
     def to_json(self) -> str:
@@ -34,7 +41,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str | bytes) -> Manifest:
         data = json.loads(text)
-        if data.get("schema") != SCHEMA_VERSION:
+        if data.get("schema") not in READABLE_SCHEMAS:
             raise ValueError(f"unsupported manifest schema {data.get('schema')!r}")
         return cls(**data)
 

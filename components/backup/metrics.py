@@ -83,7 +83,9 @@ def record_backup(directory: str | None, kind: str, ok: bool, now: float, durati
 
 
 def record_drill(directory: str | None, kind: str, ok: bool, now: float, duration: float,
-                 tables: int) -> None:
+                 tables: int, mode: str) -> None:
+    """`mode`: "snapshot" (compared with the backup's own statistics), "live" (with the source
+    database, which writes since the backup disturb) or "unknown" (failed before it was known)."""
     if not directory:
         return
     filename = f"xqfc_restore_drill_{kind}.prom"
@@ -94,4 +96,4 @@ def record_drill(directory: str | None, kind: str, ok: bool, now: float, duratio
               "xqfc_restore_drill_tables_checked": float(tables)}
     if last_ok is not None:
         values["xqfc_restore_drill_last_success_timestamp_seconds"] = last_ok
-    write_textfile(directory, filename, values, {"kind": kind})
+    write_textfile(directory, filename, values, {"kind": kind, "mode": mode})
