@@ -62,7 +62,12 @@ fi
 
 step "drill: comparing the restored database with the backup"
 if [ "$timestamp" = latest ]; then
-  "${remote[@]}" sudo systemctl start xqfc-restore-drill.service
+  # Live mode: compare a fresh restore of the same backup with the database just restored.
+  "${remote[@]}" sudo systemctl set-environment XQFC_BACKUP_DRILL_MODE=live
+  drill_ok=1
+  "${remote[@]}" sudo systemctl start xqfc-restore-drill.service || drill_ok=0
+  "${remote[@]}" sudo systemctl unset-environment XQFC_BACKUP_DRILL_MODE
+  [ "$drill_ok" = 1 ] || { echo "the restored database differs from the backup" >&2; exit 1; }
 else
   echo "(skipped: the drill compares with the latest backup, you restored $timestamp)" >&2
 fi

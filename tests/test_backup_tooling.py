@@ -93,6 +93,12 @@ def test_dr_script_rebuilds_then_restores(tmp_path, restore_ok):
     if restore_ok:
         assert result.returncode == 0, result.stderr
         assert drill and drill[0] > restore[0]
+        # The timers are held from right after `pulumi up` until the restore is done.
+        hold = next(i for i, c in enumerate(calls) if "systemctl stop xqfc-backup-postgres.timer" in c)
+        assert hold < restore[0] < next(i for i, c in enumerate(calls) if "enable --now" in c)
+        # After a DR restore the drill compares with the restored database (live mode).
+        live = next(i for i, c in enumerate(calls) if "set-environment XQFC_BACKUP_DRILL_MODE=live" in c)
+        assert live < drill[0]
     else:
         assert result.returncode == 1 and "restore failed" in result.stderr
         assert not drill and not any("enable --now" in c for c in calls)
