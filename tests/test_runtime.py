@@ -190,3 +190,12 @@ def test_schedule_intervals():
     assert schedule_interval_hours("*-*-* 00/6:00:00") == 6
     assert schedule_interval_hours("*-*-* 00/12:00:00") == 12
     assert schedule_interval_hours("Mon *-*-* 04:00:00") is None
+
+
+def test_secret_config_files_are_readable_only_by_their_container_user(plan):
+    (am,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/alertmanager/alertmanager.yml")]
+    create = am.inputs["create"]
+    assert "chmod 0600" in create and "sudo chown 65534:65534" in create
+    assert am.inputs["stdin"] == MASK
+    alertmanager = containers(plan)["xqfc-alertmanager"]
+    assert alertmanager.inputs["user"] == "65534:65534"

@@ -22,14 +22,18 @@ class FileSpec:
     path: str
     content: pulumi.Input[str]
     mode: str = "0644"
+    # uid:gid of the container user that must read a secret file kept 0600 (needs sudo).
+    owner: str | None = None
 
 
-def write_command(path: str, mode: str) -> str:
+def write_command(path: str, mode: str, owner: str | None = None) -> str:
     q = shlex.quote(path)
     tmp = shlex.quote(path + ".tmp")
+    chown = f"sudo chown {shlex.quote(owner)} {tmp}; " if owner else ""
     # Directories stay traversable for the containers that mount them; /srv/xqfc itself is
     # 0750 deploy-owned, which keeps other host users out.
-    return f"set -eu; umask 022; mkdir -p \"$(dirname {q})\"; umask 077; cat > {tmp}; chmod {mode} {tmp}; mv -f {tmp} {q}"
+    return (f"set -eu; umask 022; mkdir -p \"$(dirname {q})\"; umask 077; cat > {tmp}; chmod {mode} {tmp}; "
+            f"{chown}mv -f {tmp} {q}")
 
 
 def content_hash(*contents: str) -> str:
@@ -57,7 +61,7 @@ class RemoteFiles(pulumi.ComponentResource):
                 remote.Command(
                     f"{name}-{i}-{f.path.rsplit('/', 1)[-1].replace('.', '-')}",
                     connection=connection,
-                    create=write_command(f.path, f.mode),
+                    create=write_command(f.path, f.mode, f.owner),
                     stdin=f.content,
                     # Nothing to delete: the directory is the stack's and a later write replaces it.
                     logging=remote.Logging.STDERR,

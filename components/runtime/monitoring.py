@@ -53,6 +53,7 @@ from components.settings import Secrets, Settings
 HOST_DIR = f"{CONFIG_ROOT}/monitoring"
 NODE_EXPORTER_PORT = 9100
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
+NOBODY = "65534:65534"  # the user Alertmanager and the DingTalk bridge run as
 PROM_DIR = "/etc/prometheus"
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -163,14 +164,17 @@ class Monitoring(pulumi.ComponentResource):
             prom_files = prometheus_files(spec)
         files = [FileSpec(f"{HOST_DIR}/prometheus{path[len(PROM_DIR):]}", text) for path, text in prom_files.items()]
         files += [
-            FileSpec(f"{HOST_DIR}/alertmanager/alertmanager.yml", pulumi.Output.secret(secret_spec.apply(render_alertmanager))),
+            # SMTP and WeCom credentials: readable by Alertmanager's user only.
+            FileSpec(f"{HOST_DIR}/alertmanager/alertmanager.yml", pulumi.Output.secret(secret_spec.apply(render_alertmanager)),
+                     mode="0600", owner=NOBODY),
             FileSpec(f"{HOST_DIR}/blackbox/blackbox.yml", render_blackbox(spec)),
             FileSpec(f"{HOST_DIR}/grafana/provisioning/datasources/prometheus.yml", render_grafana_datasources(spec)),
             FileSpec(f"{HOST_DIR}/grafana/provisioning/dashboards/xqfc.yml", render_grafana_dashboard_provider()),
         ]
         files += [FileSpec(f"{HOST_DIR}/grafana/dashboards/{n}", text) for n, text in render_dashboards(spec).items()]
         if spec.receivers.dingtalk:
-            files.append(FileSpec(f"{HOST_DIR}/dingtalk/config.yml", pulumi.Output.secret(secret_spec.apply(render_dingtalk_bridge))))
+            files.append(FileSpec(f"{HOST_DIR}/dingtalk/config.yml", pulumi.Output.secret(secret_spec.apply(render_dingtalk_bridge)),
+                                  mode="0600", owner=NOBODY))
         if spec.logs_enabled:
             files += [
                 FileSpec(f"{HOST_DIR}/loki/{LOKI_CONFIG.rsplit('/', 1)[1]}", render_loki(spec)),
