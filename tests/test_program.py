@@ -9,7 +9,7 @@ import pytest
 from components.foundation import LIFECYCLE_GRACE_DAYS
 from components.firewall import WEB_PORTS, WORLD, ingress_policy
 from components.outputs import CONTRACT, CONTRACT_VERSION
-from components.plan.mocks import MASK
+from components.plan.mocks import MASK, MOCK_KEY
 from components.plan.run import run_stack
 from tests.cloud_views import VIEWS, AlicloudView, Rule, TencentView, view_of
 
@@ -230,7 +230,7 @@ def test_outputs_match_the_contract(plan):
 def test_no_secret_leaks_into_plain_inputs(plan):
     for r in plan.resources:
         text = repr(r.inputs)
-        assert "PRIVATE KEY" not in text, r.name
+        assert MOCK_KEY not in text, r.name
         assert "offline-placeholder-secret" not in text, r.name
 
 

@@ -19,6 +19,8 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 MASK = "[secret]"
+# Stands in for private key material; tests look for it wherever a key must not appear.
+MOCK_KEY = "mock-private-key-material"
 
 
 @dataclass
@@ -135,12 +137,6 @@ class CloudMocks(pulumi.runtime.Mocks):
             state.update(connectionString="pgm-mock.pg.rds.aliyuncs.com", port="5432")
         elif t == "alicloud:kvstore/instance:Instance":
             state.update(connectionDomain="r-mock.redis.rds.aliyuncs.com")
-        elif t == "tencentcloud:Ssl/freeCertificate:FreeCertificate":
-            state.update(
-                certificatePublicKey=f"-----BEGIN CERTIFICATE-----\nMOCK {args.inputs.get('domain')}\n-----END CERTIFICATE-----\n",
-                certificatePrivateKey="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
-                status=1,
-            )
         elif t == "alicloud:ram/accessKey:AccessKey":
             state.update(secret="mock-writer-secret")
         elif t == "tencentcloud:Cam/user:User":
@@ -154,13 +150,13 @@ class CloudMocks(pulumi.runtime.Mocks):
         elif t == "alicloud:ecs/ecsKeyPair:EcsKeyPair":
             state.update(fingerPrint="mock:fingerprint")
         elif t == "acme:index/registration:Registration":
-            state.update(accountKeyPem="-----BEGIN EC PRIVATE KEY-----\nMOCK ACCOUNT\n-----END EC PRIVATE KEY-----\n",
+            state.update(accountKeyPem=MOCK_KEY + " (acme account)",
                          registrationUrl="https://acme.invalid/acct/1")
         elif t == "acme:index/certificate:Certificate":
             state.update(
                 certificatePem=f"-----BEGIN CERTIFICATE-----\nMOCK {args.inputs.get('commonName')}\n-----END CERTIFICATE-----\n",
                 issuerPem="-----BEGIN CERTIFICATE-----\nMOCK ISSUER\n-----END CERTIFICATE-----\n",
-                privateKeyPem="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
+                privateKeyPem=MOCK_KEY,
                 certificateNotAfter="2027-02-21T00:00:00Z",
                 certificateUrl="https://acme.invalid/cert/1",
             )
