@@ -18,7 +18,7 @@ import pulumi_alicloud as alicloud
 from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.cloud.shapes import ServerArgs
+from components.cloud.shapes import ServerArgs, first_image_id, host_server_args, stack_tags
 from components.firewall import WORLD, IngressRule, host_ingress
 from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
@@ -348,7 +348,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
         self.provider = alicloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
         with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
-        tags = {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+        tags = stack_tags(s)
 
         self.network = Network(
             f"{name}-net",
@@ -358,7 +358,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
         image_id = s.image_id or ecs.get_images_output(
             name_regex=s.image_name_regex, owners="system", most_recent=True, os_type="linux",
             instance_type=s.instance_type, opts=invoke,
-        ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
+        ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "id"))
         self.ha = None
         if s.is_ha:
             from components.cloud.alicloud_ha import HaNetwork
@@ -366,24 +366,9 @@ class AlicloudFoundation(pulumi.ComponentResource):
             self.ha = HaNetwork(f"{name}-ha", s, self.network.vpc.id, tags, with_provider)
 
         def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
-            return ServerArgs(
-                zone=zone,
-                instance_type=s.instance_type,
-                image_id=image_id,
-                subnet_id=subnet_id,
-                security_group_id=self.network.security_group.id,
-                ssh_public_key=s.ssh_public_key,
-                key_name=f"xqfc_{s.environment}",
-                user_data=user_data,
-                system_disk_type=s.system_disk_type,
-                system_disk_size=s.system_disk_size,
-                data_disk_type=s.data_disk_type,
-                data_disk_size=s.data_disk_size,
-                bandwidth_mbps=s.bandwidth_mbps,
-                deletion_protection=s.deletion_protection,
-                hostname=hostname,
-                tags=tags,
-                shared_key_pair=shared_key,
+            return host_server_args(
+                s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
+                user_data=user_data, hostname=hostname, shared_key_pair=shared_key,
             )
 
         self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
@@ -459,8 +444,3 @@ class AlicloudFoundation(pulumi.ComponentResource):
         )
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 
-
-def _first_image(imgs, regex: str) -> str:
-    if not imgs:
-        raise ValueError(f"no system image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
-    return imgs[0].id

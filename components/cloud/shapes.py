@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import pulumi
+
+from components.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,3 +33,49 @@ class ServerArgs:
     vpc_id: pulumi.Input[str] | None = None
     # ha: later hosts log in with the first host's key pair instead of importing the key again.
     shared_key_pair: Any = None
+
+
+def stack_tags(s: Settings) -> dict[str, str]:
+    return {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+
+
+def host_server_args(
+    s: Settings,
+    *,
+    zone: str,
+    image_id: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
+    security_group_id: pulumi.Input[str],
+    user_data: str,
+    hostname: str,
+    vpc_id: pulumi.Input[str] | None = None,
+    shared_key_pair: Any = None,
+) -> ServerArgs:
+    """An app host as the stack's settings size it; only placement differs between hosts."""
+    return ServerArgs(
+        zone=zone,
+        instance_type=s.instance_type,
+        image_id=image_id,
+        subnet_id=subnet_id,
+        security_group_id=security_group_id,
+        ssh_public_key=s.ssh_public_key,
+        key_name=f"xqfc_{s.environment}",
+        user_data=user_data,
+        system_disk_type=s.system_disk_type,
+        system_disk_size=s.system_disk_size,
+        data_disk_type=s.data_disk_type,
+        data_disk_size=s.data_disk_size,
+        bandwidth_mbps=s.bandwidth_mbps,
+        deletion_protection=s.deletion_protection,
+        hostname=hostname,
+        tags=stack_tags(s),
+        vpc_id=vpc_id,
+        shared_key_pair=shared_key_pair,
+    )
+
+
+def first_image_id(images: Sequence[Any], regex: str, id_attr: str) -> str:
+    """The first image an image lookup returned, or a settings-style error naming the keys."""
+    if not images:
+        raise ValueError(f"no image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
+    return getattr(images[0], id_attr)

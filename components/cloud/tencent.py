@@ -28,7 +28,7 @@ from tencentcloud_iac_pulumi import (
 )
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.cloud.shapes import ServerArgs
+from components.cloud.shapes import ServerArgs, first_image_id, host_server_args, stack_tags
 from components.firewall import WORLD, IngressRule, host_ingress
 from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
@@ -331,7 +331,7 @@ class TencentFoundation(pulumi.ComponentResource):
         self.provider = tencentcloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
         with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
-        tags = {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+        tags = stack_tags(s)
 
         self.network = Network(
             f"{name}-net",
@@ -340,7 +340,7 @@ class TencentFoundation(pulumi.ComponentResource):
         )
         image_id = s.image_id or images.get_instance_output(
             image_types=["PUBLIC_IMAGE"], image_name_regex=s.image_name_regex, instance_type=s.instance_type, opts=invoke
-        ).images.apply(lambda imgs: _first_image(imgs, s.image_name_regex))
+        ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "image_id"))
         self.ha = None
         if s.is_ha:
             from components.cloud.tencent_ha import HaNetwork, HaNetworkArgs
@@ -348,25 +348,10 @@ class TencentFoundation(pulumi.ComponentResource):
             self.ha = HaNetwork(f"{name}-ha", HaNetworkArgs(s, self.network.vpc.id, self.network.security_group.id, tags), with_provider)
 
         def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
-            return ServerArgs(
-                zone=zone,
-                instance_type=s.instance_type,
-                image_id=image_id,
-                vpc_id=self.network.vpc.id,
-                subnet_id=subnet_id,
-                security_group_id=self.network.security_group.id,
-                ssh_public_key=s.ssh_public_key,
-                key_name=f"xqfc_{s.environment}",
-                user_data=user_data,
-                system_disk_type=s.system_disk_type,
-                system_disk_size=s.system_disk_size,
-                data_disk_type=s.data_disk_type,
-                data_disk_size=s.data_disk_size,
-                bandwidth_mbps=s.bandwidth_mbps,
-                deletion_protection=s.deletion_protection,
-                hostname=hostname,
-                tags=tags,
-                shared_key_pair=shared_key,
+            return host_server_args(
+                s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
+                user_data=user_data, hostname=hostname,
+                vpc_id=self.network.vpc.id, shared_key_pair=shared_key,
             )
 
         self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
@@ -445,8 +430,3 @@ class TencentFoundation(pulumi.ComponentResource):
         )
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 
-
-def _first_image(imgs, regex: str) -> str:
-    if not imgs:
-        raise ValueError(f"no public image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
-    return imgs[0].image_id
