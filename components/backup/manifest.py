@@ -13,6 +13,10 @@ READABLE_SCHEMAS = (1, 2)
 CHUNK = 1024 * 1024
 
 
+# The backup tool writing a manifest; bumped with the manifest schema.
+TOOL_VERSION = "2"
+
+
 @dataclass(frozen=True)
 class Manifest:
     kind: str  # "postgres" | "redis"

@@ -8,18 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .fetch import fetch_verified
-from .manifest import Manifest
-from .naming import MANIFEST_NAME, backup_prefix, check_name, format_ts
+from .manifest import TOOL_VERSION, Manifest
+from .naming import backup_prefix, check_name, format_ts
 from .pg import TABLES_SQL, PgCommands, parse_stats, stats_sql
 from .pipeline import Codec, check_integrity, file_to_consumer, produce_to_file
 from .pipeline import codec as make_codec
-from .publish import local_backup_dir, prune_local, prune_remote, upload
+from .publish import local_backup_dir, publish
 from .retention import Retention
 from .store import Store
 
 log = logging.getLogger("xqfc.backup")
 KIND = "postgres"
-TOOL_VERSION = "2"
 DEFAULT_SAMPLE_ROWS = 1000
 MODES = ("auto", "snapshot", "live")
 
@@ -69,12 +68,7 @@ def backup_postgres(store: Store, root: str, pg: PgCommands, database: str, code
         duration_seconds=round(time.monotonic() - started, 3),
         tables={t: {"rows": rows, "sample_md5": md5} for t, (rows, md5) in stats.items()},
         sample_rows=sample_rows)
-    with open(os.path.join(local_dir, MANIFEST_NAME), "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
-    upload(store, root, manifest, local_dir)
-    prune_remote(store, root, KIND, database, now, retention.retention_days, retention.keep_newest)
-    prune_local(store, local_root, KIND, database, now, retention.local_days)
-    return manifest
+    return publish(store, root, local_root, local_dir, manifest, retention, now)
 
 
 def restore_postgres(store: Store, root: str, pg: PgCommands, source: str, target: str,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from .manifest import Manifest
 from .naming import MANIFEST_NAME, backup_prefix, parse_ts, series_prefix
-from .retention import expired
+from .retention import Retention, expired
 from .store import Store
 
 log = logging.getLogger("xqfc.backup")
@@ -33,6 +33,17 @@ def upload(store: Store, root: str, manifest: Manifest, local_dir: str) -> None:
     with open(os.path.join(local_dir, UPLOADED_MARK), "w", encoding="utf-8") as mark:
         mark.write(manifest.object_key + "\n")
     log.info("verified %s", manifest.object_key)
+
+
+def publish(store: Store, root: str, local_root: str, local_dir: str, manifest: Manifest,
+            retention: Retention, now: datetime) -> Manifest:
+    """Every kind's last steps: local manifest, verified upload, then retention both sides."""
+    with open(os.path.join(local_dir, MANIFEST_NAME), "w", encoding="utf-8") as handle:
+        handle.write(manifest.to_json())
+    upload(store, root, manifest, local_dir)
+    prune_remote(store, root, manifest.kind, manifest.name, now, retention.retention_days, retention.keep_newest)
+    prune_local(store, local_root, manifest.kind, manifest.name, now, retention.local_days)
+    return manifest
 
 
 def prune_remote(store: Store, root: str, kind: str, name: str, now: datetime,

@@ -12,10 +12,10 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
-from .manifest import Manifest
-from .naming import MANIFEST_NAME, backup_prefix, check_name, format_ts
+from .manifest import TOOL_VERSION, Manifest
+from .naming import backup_prefix, check_name, format_ts
 from .pipeline import Codec, check_integrity, produce_to_file
-from .publish import local_backup_dir, prune_local, prune_remote, upload
+from .publish import local_backup_dir, publish
 from .retention import Retention
 from .store import Store
 
@@ -80,11 +80,6 @@ def redis_snapshot(store: Store, root: str, name: str, rdb_path: str, codec_: Co
         kind=KIND, name=name, timestamp=ts, created_at=now.isoformat(),
         object_key=backup_prefix(root, KIND, name, ts) + file_name, file_name=file_name,
         format="redis-rdb", compression=codec_.name, size=size, sha256=sha,
-        server_version=server_version, tool_version="1",
+        server_version=server_version, tool_version=TOOL_VERSION,
         duration_seconds=round(time.monotonic() - started, 3))
-    with open(os.path.join(local_dir, MANIFEST_NAME), "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
-    upload(store, root, manifest, local_dir)
-    prune_remote(store, root, KIND, name, now, retention.retention_days, retention.keep_newest)
-    prune_local(store, local_root, KIND, name, now, retention.local_days)
-    return manifest
+    return publish(store, root, local_root, local_dir, manifest, retention, now)
