@@ -61,7 +61,7 @@ class Platform(pulumi.ComponentResource):
             "release/release.conf": release_conf(self.settings),
         }
         for spec in rt.monitoring.files_spec:
-            files[spec.path.removeprefix(MON_DIR + "/").join(("monitoring/", ""))] = spec.content
+            files[f"monitoring/{spec.path.removeprefix(MON_DIR + '/')}"] = spec.content
         files.update({f"backup/systemd/{k}": rt.backups.units.apply(lambda u, k=k: u[k]) for k in rt.backups.unit_names})
         return files
 

@@ -64,6 +64,9 @@ class HostRuntime(pulumi.ComponentResource):
         if f.database is not None and f.cache is not None:
             # ha: the cloud's managed PostgreSQL and Redis; no data container on any host.
             database_url, redis_url = f.database.url, f.cache.url
+            db_password, cache_password = f.database.password, f.cache.password
+            postgres_address = pulumi.Output.concat(f.database.host, ":", pulumi.Output.from_input(f.database.port).apply(str))
+            redis_address = pulumi.Output.concat("redis://", f.cache.host, ":", pulumi.Output.from_input(f.cache.port).apply(str))
             data_ready: list[pulumi.Resource] = []
             if args.primary:
                 self.bootstrap = remote.Command(
@@ -84,6 +87,8 @@ class HostRuntime(pulumi.ComponentResource):
                 on_host,
             )
             database_url, redis_url = self.postgres.url, self.redis.url
+            db_password, cache_password = self.postgres.password.result, self.redis.password.result
+            postgres_address, redis_address = "postgres:5432", "redis://redis:6379"
             data_ready = [self.postgres.container, self.redis.container]
         self.app = AppRelease(
             f"{name}-app",
@@ -106,30 +111,12 @@ class HostRuntime(pulumi.ComponentResource):
         self.node_exporter: NodeExporter | None = None
         if not args.primary:
             self.node_exporter = NodeExporter(f"{name}-node-exporter", s, host.private_ip, on_host)
-        elif self.postgres is not None and self.redis is not None:
-            self.monitoring = Monitoring(
-                f"{name}-monitoring",
-                MonitoringArgs(s, args.secrets, args.public_url, self.networks, conn, self.postgres.password.result, self.redis.password.result),
-                on_host,
-            )
-            self.backups = Backups(
-                f"{name}-backup",
-                BackupArgs(
-                    settings=s, connection=conn, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint, region=f.storage.region,
-                    access_key_id=f.storage.access_key_id, secret_access_key=f.storage.secret_access_key,
-                    redis_password=self.redis.password.result, depends_on=[self.postgres.container, self.redis.container],
-                ),
-                on_host,
-            )
         else:
-            db, cache = f.database, f.cache
-            assert db is not None and cache is not None
             self.monitoring = Monitoring(
                 f"{name}-monitoring",
                 MonitoringArgs(
-                    s, args.secrets, args.public_url, self.networks, conn, db.password, cache.password,
-                    postgres_address=pulumi.Output.concat(db.host, ":", pulumi.Output.from_input(db.port).apply(str)),
-                    redis_address=pulumi.Output.concat("redis://", cache.host, ":", pulumi.Output.from_input(cache.port).apply(str)),
+                    s, args.secrets, args.public_url, self.networks, conn, db_password, cache_password,
+                    postgres_address=postgres_address, redis_address=redis_address,
                     other_hosts=[(f"xqfc-{s.environment}-{i + 1}", h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
                 ),
                 on_host,
@@ -139,7 +126,8 @@ class HostRuntime(pulumi.ComponentResource):
                 BackupArgs(
                     settings=s, connection=conn, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint, region=f.storage.region,
                     access_key_id=f.storage.access_key_id, secret_access_key=f.storage.secret_access_key,
-                    redis_password=None, depends_on=data_ready, database=db,
+                    # The managed Redis keeps its own backups: no snapshot job then.
+                    redis_password=None if f.database else cache_password, depends_on=data_ready, database=f.database,
                 ),
                 on_host,
             )
