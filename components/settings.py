@@ -426,6 +426,9 @@ class Settings(BaseModel):
     @field_validator("app_user")
     @classmethod
     def _uid(cls, v: str | None) -> str | None:
+        if v == "":
+            # Pulumi.yaml documents "" as "the image's own USER".
+            return None
         if v is not None and not re.fullmatch(r"[1-9][0-9]{0,9}(:[0-9]{1,10})?", v):
             raise ValueError("must be a numeric non-root uid[:gid] such as 10001:10001, or empty for the image's own user")
         return v

@@ -11,8 +11,6 @@ migration or health check exits non-zero with the old colour still serving, and 
 from __future__ import annotations
 
 import hashlib
-import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_command import remote
 
+from components.render.release import ReleaseLayout, render_env_file, render_release_conf
 from components.runtime.containers import LOG_OPTS, remote_image
 from components.runtime.edge import CONF_DIR as NGINX_CONF_DIR
 from components.runtime.edge import CONTAINER as NGINX_CONTAINER
@@ -33,60 +32,19 @@ SCRIPT = f"{RELEASE_DIR}/release.sh"
 RELEASE_CONF = f"{RELEASE_DIR}/release.conf"
 ENV_FILE = f"{CONFIG_ROOT}/app/app.env"
 NGINX_CONF = f"{NGINX_CONF_DIR}/nginx.conf"
-_ENV_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-def run_args(s: Settings) -> list[str]:
-    """Extra `docker run` options: the same hardening as the Pulumi-managed containers."""
-    args = [
-        "--memory", f"{s.app_memory_mb}m", "--memory-swap", f"{s.app_memory_mb}m", "--cpus", str(s.app_cpus),
-        "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--read-only",
-        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
-        "--log-driver", "json-file", *[x for k, v in LOG_OPTS.items() for x in ("--log-opt", f"{k}={v}")],
-    ]
-    if s.app_user:
-        args += ["--user", s.app_user]
-    return args
+# Where the release script finds what Pulumi wrote for it.
+LAYOUT = ReleaseLayout(
+    env_file=ENV_FILE,
+    state_dir=f"{RELEASE_DIR}/state",
+    upstream_file=UPSTREAM_HOST_FILE,
+    nginx_container=NGINX_CONTAINER,
+    nginx_conf=NGINX_CONF,
+    log_opts=LOG_OPTS,
+)
 
 
 def release_conf(s: Settings) -> str:
-    """KEY=value lines the script sources (docs/releases.md lists them)."""
-    values = {
-        "APP_NAME": "xqfc-app",
-        "APP_PORT": str(s.app_port),
-        "EDGE_NETWORK": "xqfc-edge",
-        "APP_NETWORKS": "xqfc-data xqfc-monitoring",
-        # Prometheus scrapes `app:<port>` on the monitoring network.
-        "APP_NETWORK_ALIAS": "app",
-        "APP_ENV_FILE": ENV_FILE,
-        "APP_RUN_ARGS": " ".join(run_args(s)),
-        "MIGRATE_CMD": s.app_migration_command,
-        # ha: the managed database is outside Docker, and xqfc-data is internal (no route out).
-        "MIGRATE_NETWORK": "xqfc-edge" if s.is_ha else "xqfc-data",
-        "HEALTH_PATH": s.app_health_path,
-        "HEALTH_TIMEOUT": "90",
-        "DRAIN_SECONDS": "35",
-        "STOP_TIMEOUT": "30",
-        "NGINX_CONTAINER": NGINX_CONTAINER,
-        # The edge nginx runs our config, not the image's default: test and reload that one.
-        "NGINX_TEST_CMD": f"docker exec {NGINX_CONTAINER} nginx -t -q -c {NGINX_CONF}",
-        "NGINX_RELOAD_CMD": f"docker exec {NGINX_CONTAINER} nginx -s reload -c {NGINX_CONF}",
-        "UPSTREAM_FILE": UPSTREAM_HOST_FILE,
-        "STATE_DIR": f"{RELEASE_DIR}/state",
-    }
-    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
-
-
-def env_file(values: dict[str, str]) -> str:
-    """docker --env-file text: one KEY=value per line, taken literally (no quoting)."""
-    lines = []
-    for k, v in sorted(values.items()):
-        if not _ENV_KEY.match(k):
-            raise ValueError(f"xqfc:appSecretEnv: {k!r} is not an environment variable name (A-Z, 0-9, _)")
-        if "\n" in str(v) or "\r" in str(v):
-            raise ValueError(f"xqfc:appSecretEnv: the value of {k} spans lines, which --env-file cannot carry")
-        lines.append(f"{k}={v}")
-    return "\n".join(lines) + "\n"
+    return render_release_conf(s, LAYOUT)
 
 
 @dataclass(frozen=True)
@@ -110,7 +68,7 @@ class AppRelease(pulumi.ComponentResource):
         self.secret_key = random.RandomPassword(f"{name}-secret-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self))
         env = pulumi.Output.all(
             db=args.database_url, redis=args.redis_url, key=self.secret_key.result, extra=args.extra_secret_env, bucket=args.bucket,
-        ).apply(lambda a: env_file({
+        ).apply(lambda a: render_env_file({
             "APP_ENV": s.environment,
             "DATABASE_URL": a["db"],
             "REDIS_URL": a["redis"],
