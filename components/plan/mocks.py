@@ -6,7 +6,7 @@ assert on secrecy, protection and ordering, not just on values.
 """
 from __future__ import annotations
 
-import itertools
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,14 +112,15 @@ class CloudMocks(pulumi.runtime.Mocks):
     """Plausible provider outputs, keyed on type tokens. Documentation address ranges only."""
 
     def __init__(self) -> None:
-        self._ips = itertools.count(10)
         self.calls: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
         t = args.typ
         if t.endswith("Instance/instance:Instance") or t == "alicloud:ecs/instance:Instance":
-            n = next(self._ips)
+            # From the name, not the registration order (which varies between runs), so a plan
+            # is the same every time it is made.
+            n = 10 + zlib.crc32(args.name.encode()) % 240
             state.update(publicIp=f"192.0.2.{n}", privateIp=f"10.0.1.{n}", primaryIpAddress=f"10.0.1.{n}")
         elif t == "tencentcloud:Clb/instance:Instance":
             state.update(clbVips=["203.0.113.80"], domain="lb-mock.clb.myqcloud.com")
