@@ -6,6 +6,7 @@ cloud needs a view here, not new tests. Views read registrations; they never dec
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -87,7 +88,24 @@ def _rid(reg: Registration) -> str:
     return f"{reg.name}-id"  # the mocks' id of a resource
 
 
-class TencentView:
+class _View:
+    """What reads the same on every cloud once the field names are set."""
+
+    WRITER_POLICY: ClassVar[str]
+    WRITER_DOC: ClassVar[str]
+    STATEMENT: ClassVar[str]
+    EFFECT: ClassVar[str]
+    ACTION: ClassVar[str]
+    RESOURCE: ClassVar[str]
+
+    def writer_policy(self, plan: PlanResult) -> tuple[list[str], list[str]]:
+        """(actions, resources) the backup writer may use."""
+        (st,) = json.loads(plan.one(self.WRITER_POLICY).inputs[self.WRITER_DOC])[self.STATEMENT]
+        assert st[self.EFFECT].lower() == "allow"
+        return st[self.ACTION], st[self.RESOURCE]
+
+
+class TencentView(_View):
     WRITER_POLICY, WRITER_DOC = "tencentcloud:Cam/policy:Policy", "document"
     STATEMENT, EFFECT, ACTION, RESOURCE = "statement", "effect", "action", "resource"
     FORBIDDEN_ACTIONS = ("name/cos:DeleteBucket", "name/cos:PutBucketACL", "name/cos:PutBucketPolicy")
@@ -205,14 +223,6 @@ class TencentView:
         assert reg.inputs["type"] == "SVR"
         return reg, reg.secret_inputs["cert"], reg.inputs["key"]
 
-    def writer_policy(self, plan: PlanResult) -> tuple[list[str], list[str]]:
-        """(actions, resources) the backup writer may use."""
-        import json
-
-        (st,) = json.loads(plan.one(self.WRITER_POLICY).inputs[self.WRITER_DOC])[self.STATEMENT]
-        assert st[self.EFFECT].lower() == "allow"
-        return st[self.ACTION], st[self.RESOURCE]
-
     def dns(self, plan: PlanResult) -> list[Record]:
         return [
             Record(r.inputs["domain"], r.inputs["subDomain"], r.inputs["recordType"], r.inputs["value"], r.inputs["recordLine"] == "默认")
@@ -220,7 +230,7 @@ class TencentView:
         ]
 
 
-class AlicloudView:
+class AlicloudView(_View):
     WRITER_POLICY, WRITER_DOC = "alicloud:ram/policy:Policy", "policyDocument"
     STATEMENT, EFFECT, ACTION, RESOURCE = "Statement", "Effect", "Action", "Resource"
     FORBIDDEN_ACTIONS = ("oss:DeleteBucket", "oss:PutBucketAcl", "oss:PutBucketPolicy")
@@ -348,14 +358,6 @@ class AlicloudView:
             return None
         (reg,) = found
         return reg, reg.secret_inputs["cert"], reg.inputs["key"]
-
-    def writer_policy(self, plan: PlanResult) -> tuple[list[str], list[str]]:
-        """(actions, resources) the backup writer may use."""
-        import json
-
-        (st,) = json.loads(plan.one(self.WRITER_POLICY).inputs[self.WRITER_DOC])[self.STATEMENT]
-        assert st[self.EFFECT].lower() == "allow"
-        return st[self.ACTION], st[self.RESOURCE]
 
     def dns(self, plan: PlanResult) -> list[Record]:
         return [

@@ -27,15 +27,11 @@ from components.render.nginx import (
     render_nginx_conf,
     render_upstream,
 )
-from tests.tools import require_tool
+from tests.tools import free_port, require_tool
 
 DOMAIN = "xqfc.test"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -13,7 +12,7 @@ import pytest
 
 from components.render.postgres import PostgresTuning, render_postgresql_conf, tuned_settings
 from components.render.redis import RedisConfig, render_redis_conf
-from tests.tools import postgres_bindir, require_tool
+from tests.tools import free_port, postgres_bindir, require_tool
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -80,15 +79,10 @@ def test_tuning_scales_with_memory_and_fits():
         assert mb(s["shared_buffers"]) + 2 * t.max_connections * mb(s["work_mem"]) <= t.memory_mb
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_redis_runs_with_the_rendered_config(tmp_path):
     server, cli = require_tool("redis-server"), require_tool("redis-cli")
-    port = _free_port()
+    port = free_port()
     conf = tmp_path / "redis.conf"
     conf.write_text(render_redis_conf(RedisConfig("s3cretpass", 64, "allkeys-lru", port=port, bind="127.0.0.1", data_dir=str(tmp_path))))
     proc = subprocess.Popen([server, str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

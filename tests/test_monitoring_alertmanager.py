@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -24,7 +22,7 @@ from components.render.monitoring import (
     validate_receivers,
 )
 from tests.monitoring_support import DINGTALK, EMAIL, STACKS, WECOM, run, stack_spec
-from tests.tools import require_tool
+from tests.tools import free_port, require_tool, serving
 
 
 def _write(tmp_path: Path, spec) -> Path:
@@ -131,43 +129,20 @@ def test_complete_receivers_pass():
 
 # --- inhibition, which amtool cannot test: the real Alertmanager on loopback
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def live_alertmanager(tmp_path):
     # dev's null receiver: nothing tries to reach SMTP or WeCom from the test.
     config = _write(tmp_path, stack_spec("dev"))
-    port = _free_port()
-    log = (tmp_path / "am.log").open("w")
-    proc = subprocess.Popen([
+    port = free_port()
+    cmd = [
         require_tool("prometheus-alertmanager"), f"--config.file={config}",
         f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
         "--cluster.listen-address=",  # no gossip port
-    ], stdout=log, stderr=subprocess.STDOUT)
+    ]
     base = f"http://127.0.0.1:{port}/api/v2"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/status", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("alertmanager did not start:\n" + (tmp_path / "am.log").read_text())
-                time.sleep(0.1)
+    with serving(cmd, f"{base}/status", tmp_path / "am.log"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _post(base: str, alerts: list[dict[str, str]]) -> None:

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import glob
 import json
-import socket
-import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from components.render.monitoring import (
     render_prometheus,
 )
 from tests.monitoring_support import STACKS, mount_prometheus, run, stack_spec
-from tests.tools import require_tool
+from tests.tools import free_port, require_tool, serving
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -109,11 +106,6 @@ def test_blackbox_exporter_accepts_its_config(stack, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=2) as response:
@@ -124,30 +116,11 @@ def _get_json(url: str) -> dict:
 def live_prometheus(tmp_path):
     """The real Prometheus server, started with the rendered command line on loopback."""
     spec = mount_prometheus(stack_spec("prod"), tmp_path / "root")
-    port = _free_port()
+    port = free_port()
     args = [*prometheus_args(spec, data_dir=str(tmp_path / "data")), f"--web.listen-address=127.0.0.1:{port}"]
-    log = (tmp_path / "prometheus.log").open("w")
-    proc = subprocess.Popen([require_tool("prometheus"), *args], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/-/ready", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("prometheus did not start:\n" + (tmp_path / "prometheus.log").read_text())
-                time.sleep(0.1)
+    with serving([require_tool("prometheus"), *args], f"{base}/-/ready", tmp_path / "prometheus.log"):
         yield spec, base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_live_prometheus_loads_every_rule_and_the_retention(live_prometheus):

@@ -6,8 +6,14 @@ silent skip would let an unverified artifact pass.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +31,36 @@ def postgres_bindir() -> str:
     if not candidates:
         pytest.fail("PostgreSQL server binaries not found: run `make tools`")
     return candidates[-1].rsplit("/", 1)[0]
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 15.0):
+    """Run a server until the block ends; wait until `ready_url` answers, fail with its log if it
+    exits or never answers, and always stop it."""
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(ready_url, timeout=1).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{cmd[0]} did not start:\n" + log_path.read_text())
+                    time.sleep(0.1)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
