@@ -162,3 +162,13 @@ def test_credentials_env_takes_secrets_as_parameters():
         render_credentials_env("a", "b", redis_password='pa"ss word')
     units = "".join(render_backup_units(settings("prod")).values())
     assert "AWS_SECRET" not in units and "REDISCLI_AUTH=" not in units
+
+
+@pytest.mark.parametrize("redis", [True, False])
+def test_unit_names_are_known_before_the_values(redis):
+    # The Pulumi side creates one file per unit before the bucket name is known.
+    from components.render.backup_schedule import timer_names, unit_names
+
+    rendered = render_backup_units(settings("prod", redis_snapshots=redis))
+    assert unit_names(redis) == sorted(rendered)
+    assert set(timer_names(redis)) == {n for n in rendered if n.endswith(".timer")}

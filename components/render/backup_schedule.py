@@ -167,6 +167,22 @@ def _timer(s: BackupScheduleSettings, description: str, on_calendar: str) -> str
 
 
 RESTORE_TEMPLATE = "xqfc-restore@.service"
+POSTGRES_BACKUP, RESTORE_DRILL, REDIS_SNAPSHOT = "xqfc-backup-postgres", "xqfc-restore-drill", "xqfc-backup-redis"
+
+
+def scheduled_jobs(redis_snapshots: bool) -> list[str]:
+    """Base names of the timer-driven jobs; each has a `.service` and a `.timer`."""
+    return [POSTGRES_BACKUP, RESTORE_DRILL, *([REDIS_SNAPSHOT] if redis_snapshots else [])]
+
+
+def timer_names(redis_snapshots: bool) -> list[str]:
+    return [f"{job}.timer" for job in scheduled_jobs(redis_snapshots)]
+
+
+def unit_names(redis_snapshots: bool) -> list[str]:
+    """Every file render_backup_units returns, known before any value is."""
+    return sorted([f"{job}.{kind}" for job in scheduled_jobs(redis_snapshots) for kind in ("service", "timer")]
+                  + [RESTORE_TEMPLATE])
 
 
 def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
@@ -176,18 +192,17 @@ def render_backup_units(s: BackupScheduleSettings) -> dict[str, str]:
     redis_env = {**common, "XQFC_BACKUP_REDIS_CLI_CMD":
                  f"docker exec -e REDISCLI_AUTH {s.redis_container} redis-cli"}
     jobs = {
-        "xqfc-backup-postgres": ("PostgreSQL backup to object storage", "backup",
+        POSTGRES_BACKUP: ("PostgreSQL backup to object storage", "backup",
                                  {**common, **_pg_env(s)}, s.backup_schedule),
-        "xqfc-restore-drill": ("Restore drill: latest PostgreSQL backup into a scratch database",
+        RESTORE_DRILL: ("Restore drill: latest PostgreSQL backup into a scratch database",
                                "drill", {**common, **_pg_env(s)}, s.drill_schedule),
-        "xqfc-backup-redis": ("Redis RDB snapshot to object storage",
+        REDIS_SNAPSHOT: ("Redis RDB snapshot to object storage",
                               f"redis-snapshot --name redis --rdb {s.redis_rdb_path}",
                               redis_env, s.redis_schedule),
     }
-    if not s.redis_snapshots:
-        del jobs["xqfc-backup-redis"]
     units = {}
-    for base, (description, command, env, calendar) in jobs.items():
+    for base in scheduled_jobs(s.redis_snapshots):
+        description, command, env, calendar = jobs[base]
         units[f"{base}.service"] = _service(s, description, command, env)
         units[f"{base}.timer"] = _timer(s, description, calendar)
     # Started by hand (or scripts/dr-restore.sh), never by a timer: `systemctl start

@@ -13,7 +13,13 @@ import pulumi
 from pulumi_command import remote
 
 from components.foundation import DatabaseEndpoint
-from components.render.backup_schedule import BackupScheduleSettings, render_backup_units, render_credentials_env
+from components.render.backup_schedule import (
+    BackupScheduleSettings,
+    render_backup_units,
+    render_credentials_env,
+    timer_names,
+    unit_names,
+)
 from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
 from components.runtime.monitoring import TEXTFILE_DIR
 from components.settings import Settings
@@ -21,7 +27,6 @@ from components.settings import Settings
 TOOL_DIR = f"{CONFIG_ROOT}/backup-tool"
 UNIT_DIR = f"{CONFIG_ROOT}/backup/systemd"
 ENV_FILE = f"{CONFIG_ROOT}/backup/backup.env"
-TIMERS = ("xqfc-backup-postgres.timer", "xqfc-restore-drill.timer", "xqfc-backup-redis.timer")
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -85,7 +90,6 @@ class Backups(pulumi.ComponentResource):
             env = pulumi.Output.all(args.access_key_id, args.secret_access_key, args.redis_password).apply(
                 lambda a: render_credentials_env(a[0], a[1], a[2])
             )
-            timers = TIMERS
         else:
             self.units = pulumi.Output.all(args.bucket, db.host, db.port).apply(
                 lambda a: render_backup_units(schedule(s, a[0], args.s3_endpoint, args.region, (a[1], int(a[2]))))
@@ -93,10 +97,11 @@ class Backups(pulumi.ComponentResource):
             env = pulumi.Output.all(args.access_key_id, args.secret_access_key, db.password).apply(
                 lambda a: render_credentials_env(a[0], a[1], postgres_password=a[2])
             )
-            timers = tuple(t for t in TIMERS if "redis" not in t)
+        # The managed Redis of the ha topology keeps its own backups: no snapshot job.
+        timers = tuple(timer_names(redis_snapshots=db is None))
         self.timers = timers
         files = [FileSpec(f"{TOOL_DIR}/{rel}", text) for rel, text in tool_files().items()]
-        self.unit_names = _unit_names(redis=db is None)
+        self.unit_names = unit_names(redis_snapshots=db is None)
         files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in self.unit_names]
         files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
         self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
@@ -116,11 +121,3 @@ class Backups(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
         )
         self.register_outputs({"timers": list(timers)})
-
-
-def _unit_names(redis: bool = True) -> list[str]:
-    sample = render_backup_units(
-        BackupScheduleSettings("daily", "weekly", "daily", 7, 1, 1, "b", "https://s3.example", "r", tool_dir=TOOL_DIR, env_file=ENV_FILE,
-                               redis_snapshots=redis)
-    )
-    return sorted(sample)
