@@ -40,7 +40,8 @@ class BackupScheduleSettings:
     env_file: str = "/etc/xqfc/backup.env"
     local_dir: str = "/var/backups/xqfc"
     textfile_dir: str = "/var/lib/prometheus/node-exporter"
-    work_dir: str = "/var/tmp"  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+    # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+    work_dir: str = "/var/tmp"  # nosec B108
     randomized_delay_sec: int = 300
     timeout_sec: int = 3 * 3600
     # ha: a managed PostgreSQL outside Docker. The client tools run in a throwaway container of

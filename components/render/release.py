@@ -32,7 +32,8 @@ def docker_run_args(s: Settings, log_opts: Mapping[str, str]) -> list[str]:
     args = [
         "--memory", f"{s.app_memory_mb}m", "--memory-swap", f"{s.app_memory_mb}m", "--cpus", str(s.app_cpus),
         "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--read-only",
-        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+        # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",  # nosec B108
         "--log-driver", "json-file", *[x for k, v in log_opts.items() for x in ("--log-opt", f"{k}={v}")],
     ]
     if s.app_user:

@@ -60,7 +60,8 @@ def schedule(s: Settings, bucket: str, endpoint: str, region: str, managed_db: t
         env_file=ENV_FILE,
         local_dir=f"{s.data_mount_path}/backups",
         textfile_dir=TEXTFILE_DIR,
-        work_dir=f"{s.data_mount_path}/tmp",  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+        # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+        work_dir=f"{s.data_mount_path}/tmp",  # nosec B108
         **managed,
     )
 
@@ -110,7 +111,8 @@ class Backups(pulumi.ComponentResource):
             f"{name}-install",
             connection=args.connection,
             create=(
-                "set -eu; "  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                "set -eu; "  # nosec B108
                 f"sudo install -d -m 0755 {TEXTFILE_DIR} {s.data_mount_path}/backups {s.data_mount_path}/tmp; "
                 f"sudo install -m 0644 {UNIT_DIR}/*.service {UNIT_DIR}/*.timer /etc/systemd/system/; "
                 "sudo systemctl daemon-reload; "

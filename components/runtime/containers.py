@@ -21,7 +21,8 @@ class Hardening:
     cap_add: tuple[str, ...] = ()
     read_only: bool = True
     user: str | None = None
-    tmpfs: dict[str, str] = field(default_factory=lambda: {"/tmp": "rw,noexec,nosuid,size=64m"})  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+    # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+    tmpfs: dict[str, str] = field(default_factory=lambda: {"/tmp": "rw,noexec,nosuid,size=64m"})  # nosec B108
     cpus: float | None = None
 
 

@@ -82,7 +82,8 @@ class Postgres(pulumi.ComponentResource):
             **hardened(Hardening(
                 memory_mb=args.memory_mb,
                 cap_add=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
-                tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108
             )),
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["uploads"]),
         )

@@ -92,7 +92,8 @@ class EdgeProxy(pulumi.ComponentResource):
             **hardened(Hardening(
                 memory_mb=256,
                 cap_add=("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"),
-                tmpfs={"/var/cache/nginx": "rw,nosuid,size=256m", "/var/run": "rw,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=64m"},  # nosec B108: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
+                tmpfs={"/var/cache/nginx": "rw,nosuid,size=256m", "/var/run": "rw,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=64m"},  # nosec B108
             )),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
         )
