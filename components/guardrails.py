@@ -207,6 +207,23 @@ def containers_publish_only_web(type_: str, inputs: Inputs, env: str) -> list[st
     return out
 
 
+def read_only_containers_take_files_by_mount(type_: str, inputs: Inputs, env: str) -> list[str]:
+    """A container with a read-only root gets its files from a mount, never from `uploads`.
+
+    pulumi-docker copies `uploads` into the container through Docker's archive API after
+    creating it, and Docker refuses any copy to a path of a read-only root filesystem that is
+    not a mount ("container rootfs is marked read-only", moby daemon/archive.go
+    checkWritablePath), so the first real `pulumi up` would stop at that container.
+    """
+    if type_ != CONTAINER or inputs.get("readOnly") is not True:
+        return []
+    files = [u.get("file") for u in inputs.get("uploads") or []]
+    if not files:
+        return []
+    return [f"read-only container gets {files} by upload, which Docker refuses on a read-only root; "
+            "write the files on the host and bind-mount their folder read-only"]
+
+
 def _unpinned(ref: Any) -> bool:
     if not isinstance(ref, str) or ref.startswith("sha256:") or ref.startswith("["):
         return False  # an image ID or a value the engine does not know yet
@@ -231,6 +248,7 @@ RESOURCE_RULES: tuple[Rule, ...] = (
     buckets_private_versioned_encrypted,
     prod_vms_deletion_protected,
     containers_publish_only_web,
+    read_only_containers_take_files_by_mount,
     prod_images_pinned_by_digest,
 )
 

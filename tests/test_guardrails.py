@@ -166,6 +166,16 @@ def test_container_rule_allows_the_edge_to_publish_web_ports():
     assert fired(g.containers_publish_only_web, g.CONTAINER, tunnel, "dev") == []
 
 
+
+def test_read_only_container_rule_fires_on_uploads_and_allows_mounts():
+    upload = {"uploads": [{"file": "/run/xqfc/pw", "content": "x"}]}
+    (message,) = fired(g.read_only_containers_take_files_by_mount, g.CONTAINER, {"name": "pg", "readOnly": True, **upload}, "dev")
+    assert "/run/xqfc/pw" in message and "read-only" in message
+    # A writable root may take uploads; a read-only one with its files on a mount is fine.
+    assert fired(g.read_only_containers_take_files_by_mount, g.CONTAINER, {"name": "pg", "readOnly": False, **upload}, "dev") == []
+    mounted = {"name": "pg", "readOnly": True, "volumes": [{"hostPath": "/srv/xqfc/postgres", "containerPath": "/run/xqfc"}]}
+    assert fired(g.read_only_containers_take_files_by_mount, g.CONTAINER, mounted, "dev") == []
+
 def test_prod_image_rule_requires_digests():
     assert fired(g.prod_images_pinned_by_digest, g.REMOTE_IMAGE, {"name": "postgres:17"})
     assert fired(g.prod_images_pinned_by_digest, g.REMOTE_IMAGE, {"name": "postgres:17" + DIGEST}) == []

@@ -19,6 +19,28 @@ def containers(plan) -> dict[str, object]:
     return {r.inputs["name"]: r for r in plan.of_type(CONTAINER)}
 
 
+def file_writes(plan) -> dict[str, object]:
+    """Remote file writes by target path (files.write_command ends with `mv -f <tmp> <path>`)."""
+    out = {}
+    for r in plan.of_type(COMMAND):
+        m = re.search(r"mv -f \S+ (\S+)$", r.inputs.get("create", ""))
+        if m:
+            out[m.group(1).strip("'")] = r
+    return out
+
+
+def test_read_only_containers_mount_the_folders_their_files_are_written_to(plan):
+    written = set(file_writes(plan))
+    for name, c in containers(plan).items():
+        i = c.inputs
+        assert "uploads" not in i, name
+        for v in i.get("volumes", []):
+            host = v.get("hostPath", "")
+            if host.startswith("/srv/xqfc/"):
+                assert v["readOnly"] is True, (name, v)
+                assert any(w.startswith(host + "/") for w in written), (name, host, "nothing is written there")
+
+
 def test_expected_containers_run(plan):
     names = set(containers(plan))
     expected = {
@@ -65,11 +87,16 @@ def test_passwords_are_generated_and_secret_end_to_end(plan):
     assert len(passwords) >= 4  # postgres, redis, grafana, app secret key
     pg = containers(plan)["xqfc-postgres"]
     assert not any("PASSWORD=" in e and not e.endswith("_FILE=/run/xqfc/postgres-password") for e in pg.inputs["envs"])
-    assert "uploads" in pg.additional_secret_outputs
-    uploads = {u["file"]: u for u in pg.inputs["uploads"]}
-    assert uploads["/run/xqfc/postgres-password"]["content"] == MASK
-    redis_conf = containers(plan)["xqfc-redis"].inputs["uploads"][0]
-    assert redis_conf["content"] == MASK
+    # Secret files are written on the host (stdin of a remote command, secret in state), 0400
+    # and owned by the uid that reads them, in a folder the container mounts read-only.
+    written = file_writes(plan)
+    for path, owner in (("/srv/xqfc/postgres/postgres-password", "0:0"), ("/srv/xqfc/redis/redis.conf", "999"),
+                        ("/srv/xqfc/monitoring/secrets/grafana/grafana-admin", "472"),
+                        ("/srv/xqfc/monitoring/secrets/postgres-exporter/pg-password", "65534"),
+                        ("/srv/xqfc/monitoring/secrets/redis-exporter/redis-password.json", "59000")):
+        cmd = written[path]
+        assert cmd.inputs["stdin"] == MASK, path
+        assert f"chmod 0400 " in cmd.inputs["create"] and f"sudo chown {owner} " in cmd.inputs["create"], path
     env_files = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/app/app.env")]
     (env_file,) = env_files
     assert env_file.inputs["stdin"] == MASK

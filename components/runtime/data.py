@@ -2,8 +2,9 @@
 
 Neither publishes a port; both keep their data in named volumes under Docker's data root on
 the data disk, protected in prod. Passwords are generated (pulumi_random) and reach the
-containers as uploaded files, not environment variables, so `docker inspect` does not show
-them.
+containers as files, not environment variables, so `docker inspect` does not show them. The
+roots are read-only, so the files are written on the host and their folder is bind-mounted
+read-only (files.MountedFolder); a changed config restarts the container in place.
 """
 from __future__ import annotations
 
@@ -12,16 +13,40 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 import pulumi_random as random
+from pulumi_command import remote
 
 from components.render.postgres import PostgresTuning, render_postgresql_conf
 from components.render.redis import RedisConfig, render_redis_conf
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
+from components.runtime.files import CONFIG_ROOT, MountedFolder, RemoteFiles
 
 POSTGRES_HOST = "postgres"
 REDIS_HOST = "redis"
-PG_PASSWORD_FILE = "/run/xqfc/postgres-password"
-PG_CONF = "/etc/postgresql/postgresql.conf"
-REDIS_CONF = "/usr/local/etc/redis/redis.conf"
+PG_FILES = MountedFolder(f"{CONFIG_ROOT}/postgres", "/run/xqfc")
+PG_PASSWORD_FILE = PG_FILES.path("postgres-password")
+PG_CONF = PG_FILES.path("postgresql.conf")
+REDIS_FILES = MountedFolder(f"{CONFIG_ROOT}/redis", "/usr/local/etc/redis")
+REDIS_CONF = REDIS_FILES.path("redis.conf")
+# redis:7-alpine's user (Dockerfile: adduser -S -G redis -u 999 redis); the container runs as
+# it from the start, so its config (which holds requirepass) is that user's alone.
+REDIS_UID = "999"
+
+
+def restart_on_change(name: str, connection: remote.ConnectionArgs, container: docker.Container, files: RemoteFiles,
+                      parent: pulumi.Resource) -> remote.Command:
+    """Restarts the container (its stop signal and timeout apply) when a mounted file changes.
+
+    `create` only records the files' digest: the container has just started with them. A new
+    digest changes `create`, which pulumi-command runs as an update, i.e. `update`.
+    """
+    digest = pulumi.Output.unsecret(files.digest)
+    return remote.Command(
+        name,
+        connection=connection,
+        create=pulumi.Output.concat("true files:", digest),
+        update=pulumi.Output.concat("docker restart ", container.name, " >/dev/null # files:", digest),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),
+    )
 
 
 def password(name: str, parent: pulumi.Resource) -> random.RandomPassword:
@@ -38,6 +63,7 @@ class PostgresArgs:
     max_connections: int
     networks: RuntimeNetworks
     protect: bool
+    connection: remote.ConnectionArgs
 
 
 class Postgres(pulumi.ComponentResource):
@@ -52,6 +78,13 @@ class Postgres(pulumi.ComponentResource):
         )
         image = remote_image(f"{name}-image", args.image, child)
         self.config = render_postgresql_conf(PostgresTuning(args.memory_mb, args.max_connections))
+        # The entrypoint reads POSTGRES_PASSWORD_FILE as root, before it drops to the postgres
+        # user (docker-library/postgres docker-entrypoint.sh: docker_setup_env runs before
+        # `exec su-exec postgres`), so the password can stay root's alone.
+        self.files = RemoteFiles(f"{name}-files", args.connection, [
+            PG_FILES.file("postgres-password", self.password.result, mode="0400", owner="0:0"),
+            PG_FILES.file("postgresql.conf", self.config),
+        ], child)
         self.container = docker.Container(
             f"{name}-container",
             name="xqfc-postgres",
@@ -65,11 +98,8 @@ class Postgres(pulumi.ComponentResource):
                 "POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256 --data-checksums",
                 "PGDATA=/var/lib/postgresql/data/pgdata",
             ],
-            uploads=[
-                docker.ContainerUploadArgs(file=PG_PASSWORD_FILE, content=self.password.result, permissions="0444"),
-                docker.ContainerUploadArgs(file=PG_CONF, content=self.config, permissions="0444"),
-            ],
-            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/var/lib/postgresql/data")],
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/var/lib/postgresql/data"),
+                     PG_FILES.mount()],
             networks_advanced=attach((args.networks.data, [POSTGRES_HOST])),
             healthcheck=healthcheck(["CMD-SHELL", f"pg_isready -U {args.db_user} -d {args.db_name} -h 127.0.0.1"]),
             wait=True,
@@ -85,8 +115,9 @@ class Postgres(pulumi.ComponentResource):
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108
             )),
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["uploads"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )
+        self.restart = restart_on_change(f"{name}-restart", args.connection, self.container, self.files, self)
         self.url = pulumi.Output.secret(
             pulumi.Output.concat("postgresql://", args.db_user, ":", self.password.result, "@", POSTGRES_HOST, ":5432/", args.db_name)
         )
@@ -100,6 +131,7 @@ class RedisArgs:
     eviction_policy: str
     networks: RuntimeNetworks
     protect: bool
+    connection: remote.ConnectionArgs
 
 
 class Redis(pulumi.ComponentResource):
@@ -116,6 +148,9 @@ class Redis(pulumi.ComponentResource):
         config = pulumi.Output.secret(
             self.password.result.apply(lambda pw: render_redis_conf(RedisConfig(pw, args.maxmemory_mb, args.eviction_policy)))
         )
+        self.files = RemoteFiles(f"{name}-files", args.connection, [
+            REDIS_FILES.file("redis.conf", config, mode="0400", owner=REDIS_UID),
+        ], child)
         # Headroom over maxmemory for the AOF rewrite fork and client buffers.
         limit = args.maxmemory_mb + max(64, args.maxmemory_mb // 2)
         self.container = docker.Container(
@@ -125,8 +160,7 @@ class Redis(pulumi.ComponentResource):
             hostname=REDIS_HOST,
             command=["redis-server", REDIS_CONF],
             user="redis",
-            uploads=[docker.ContainerUploadArgs(file=REDIS_CONF, content=config, permissions="0444")],
-            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data")],
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path="/data"), REDIS_FILES.mount()],
             networks_advanced=attach((args.networks.data, [REDIS_HOST])),
             healthcheck=healthcheck(
                 # The password goes by environment, not argv, so `ps` never shows it.
@@ -135,7 +169,8 @@ class Redis(pulumi.ComponentResource):
             wait=True,
             wait_timeout=90,
             **hardened(Hardening(memory_mb=limit)),
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["uploads"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )
+        self.restart = restart_on_change(f"{name}-restart", args.connection, self.container, self.files, self)
         self.url = pulumi.Output.secret(pulumi.Output.concat("redis://:", self.password.result, "@", REDIS_HOST, ":6379/0"))
         self.register_outputs({"host": REDIS_HOST})

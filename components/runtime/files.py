@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_docker as docker
 from pulumi_command import remote
 
 from components.render.cloud_init import CONFIG_ROOT  # noqa: F401  (deploy-owned, made by cloud-init)
@@ -70,3 +71,27 @@ class RemoteFiles(pulumi.ComponentResource):
             )
         self.digest = pulumi.Output.all(*[f.content for f in files]).apply(lambda cs: content_hash(*cs))
         self.register_outputs({})
+
+
+@dataclass(frozen=True)
+class MountedFolder:
+    """Files a hardened container reads, written on the host and bind-mounted read-only.
+
+    Docker refuses `uploads` into a container whose root filesystem is read-only (moby's
+    checkWritablePath: "container rootfs is marked read-only"), so every file a read-only
+    container needs arrives this way. The folder, not each file, is mounted: a file mount pins
+    the inode, and the atomic rename of a rewrite would never reach the container.
+    """
+
+    host_dir: str
+    container_dir: str
+
+    def file(self, name: str, content: pulumi.Input[str], *, mode: str = "0444", owner: str | None = None) -> FileSpec:
+        return FileSpec(f"{self.host_dir}/{name}", content, mode=mode, owner=owner)
+
+    def path(self, name: str) -> str:
+        """Where the container sees file `name`."""
+        return f"{self.container_dir}/{name}"
+
+    def mount(self) -> docker.ContainerVolumeArgs:
+        return docker.ContainerVolumeArgs(host_path=self.host_dir, container_path=self.container_dir, read_only=True)

@@ -79,12 +79,12 @@ class HostRuntime(pulumi.ComponentResource):
         else:
             self.postgres = Postgres(
                 f"{name}-postgres",
-                PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection),
+                PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection, conn),
                 on_host,
             )
             self.redis = Redis(
                 f"{name}-redis",
-                RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection),
+                RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection, conn),
                 on_host,
             )
             database_url, redis_url = self.postgres.url, self.redis.url

@@ -47,7 +47,7 @@ from components.render.monitoring import (
 )
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, remote_image
-from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
 from components.settings import Secrets, Settings
 
 HOST_DIR = f"{CONFIG_ROOT}/monitoring"
@@ -55,6 +55,13 @@ NODE_EXPORTER_PORT = 9100
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 NOBODY = "65534:65534"  # the user Alertmanager and the DingTalk bridge run as
 PROM_DIR = "/etc/prometheus"
+# Secrets of the read-only containers, one host folder each (files.MountedFolder), owned by the
+# uid the container runs as.
+SECRETS = {
+    role: MountedFolder(f"{HOST_DIR}/secrets/{role}", "/run/xqfc")
+    for role in ("grafana", "postgres-exporter", "redis-exporter")
+}
+GRAFANA_UID, POSTGRES_EXPORTER_UID, REDIS_EXPORTER_UID = "472", "65534", "59000"
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 
@@ -180,9 +187,20 @@ class Monitoring(pulumi.ComponentResource):
                 FileSpec(f"{HOST_DIR}/loki/{LOKI_CONFIG.rsplit('/', 1)[1]}", render_loki(spec)),
                 FileSpec(f"{HOST_DIR}/promtail/{PROMTAIL_CONFIG.rsplit('/', 1)[1]}", render_promtail(spec)),
             ]
+        self.grafana_password = random.RandomPassword(f"{name}-grafana-admin", length=24, special=False, opts=child)
+        redis_password_file = pulumi.Output.all(args.redis_address, args.redis_password).apply(lambda a: json.dumps({a[0]: a[1]}))
+        secret_files = [
+            SECRETS["grafana"].file("grafana-admin", self.grafana_password.result, mode="0400", owner=GRAFANA_UID),
+            SECRETS["postgres-exporter"].file("pg-password", args.postgres_password, mode="0400", owner=POSTGRES_EXPORTER_UID),
+            SECRETS["redis-exporter"].file("redis-password.json", pulumi.Output.secret(redis_password_file), mode="0400",
+                                           owner=REDIS_EXPORTER_UID),
+        ]
         self.files_spec = files
+        # The secrets are not shown in a plan's artifacts (files_spec) and never trigger a reload:
+        # they are generated once and the exporters read them at each scrape or start.
         self.files = RemoteFiles(f"{name}-files", args.connection, files, child)
-        after_files = pulumi.ResourceOptions(parent=self, depends_on=self.files.commands)
+        self.secret_files = RemoteFiles(f"{name}-secrets", args.connection, secret_files, child)
+        after_files = pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *self.secret_files.commands])
 
         net = args.networks
         mon = (net.monitoring, [])
@@ -224,14 +242,13 @@ class Monitoring(pulumi.ComponentResource):
             volumes=[bind(f"{HOST_DIR}/alertmanager", "/etc/alertmanager"),
                      docker.ContainerVolumeArgs(volume_name=volume("alertmanager", "xqfc-alertmanager").name, container_path="/alertmanager")],
         )
-        self.grafana_password = random.RandomPassword(f"{name}-grafana-admin", length=24, special=False, opts=child)
         grafana_ports = [] if s.grafana_public else [docker.ContainerPortArgs(internal=3000, external=3000, ip="127.0.0.1")]
         self.containers["grafana"] = container(
-            "grafana", s.grafana_image, harden=Hardening(mb["grafana"], user="472:0"), networks=[mon],
-            envs=[f"{k}={v}" for k, v in grafana_environment(spec).items()] + ["GF_SECURITY_ADMIN_PASSWORD__FILE=/run/xqfc/grafana-admin"],
-            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/grafana-admin", content=self.grafana_password.result, permissions="0444")],
+            "grafana", s.grafana_image, harden=Hardening(mb["grafana"], user=f"{GRAFANA_UID}:0"), networks=[mon],
+            envs=[f"{k}={v}" for k, v in grafana_environment(spec).items()]
+            + [f"GF_SECURITY_ADMIN_PASSWORD__FILE={SECRETS['grafana'].path('grafana-admin')}"],
             ports=grafana_ports,
-            volumes=[bind(f"{HOST_DIR}/grafana/provisioning", PROVISIONING_DIR), bind(f"{HOST_DIR}/grafana/dashboards", DASHBOARDS_DIR),
+            volumes=[SECRETS["grafana"].mount(), bind(f"{HOST_DIR}/grafana/provisioning", PROVISIONING_DIR), bind(f"{HOST_DIR}/grafana/dashboards", DASHBOARDS_DIR),
                      docker.ContainerVolumeArgs(volume_name=volume("grafana", "xqfc-grafana").name, container_path="/var/lib/grafana")],
         )
         self.containers["node-exporter"] = container(
@@ -253,20 +270,19 @@ class Monitoring(pulumi.ComponentResource):
         managed = not isinstance(args.postgres_address, str)
         data_net = [] if managed else [(net.data, [])]
         self.containers["postgres-exporter"] = container(
-            "postgres-exporter", s.postgres_exporter_image, harden=Hardening(mb["postgres-exporter"], user="65534:65534"),
+            "postgres-exporter", s.postgres_exporter_image, harden=Hardening(mb["postgres-exporter"], user=NOBODY),
             networks=[mon, *data_net],
             envs=[pulumi.Output.concat("DATA_SOURCE_URI=", args.postgres_address, f"/{s.db_name}?sslmode=disable") if managed
                   else f"DATA_SOURCE_URI=postgres:5432/{s.db_name}?sslmode=disable", f"DATA_SOURCE_USER={s.db_user}",
-                  "DATA_SOURCE_PASS_FILE=/run/xqfc/pg-password"],
-            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/pg-password", content=args.postgres_password, permissions="0444")],
+                  f"DATA_SOURCE_PASS_FILE={SECRETS['postgres-exporter'].path('pg-password')}"],
+            volumes=[SECRETS["postgres-exporter"].mount()],
         )
-        redis_password_file = pulumi.Output.all(args.redis_address, args.redis_password).apply(lambda a: json.dumps({a[0]: a[1]}))
         self.containers["redis-exporter"] = container(
-            "redis-exporter", s.redis_exporter_image, harden=Hardening(mb["redis-exporter"], user="59000:59000"),
+            "redis-exporter", s.redis_exporter_image, harden=Hardening(mb["redis-exporter"], user=f"{REDIS_EXPORTER_UID}:{REDIS_EXPORTER_UID}"),
             networks=[mon, *data_net],
             envs=[pulumi.Output.concat("REDIS_ADDR=", args.redis_address) if managed else "REDIS_ADDR=redis://redis:6379"],
-            command=["--redis.password-file=/run/xqfc/redis-password.json"],
-            uploads=[docker.ContainerUploadArgs(file="/run/xqfc/redis-password.json", content=pulumi.Output.secret(redis_password_file), permissions="0444")],
+            command=[f"--redis.password-file={SECRETS['redis-exporter'].path('redis-password.json')}"],
+            volumes=[SECRETS["redis-exporter"].mount()],
         )
         self.containers["nginx-exporter"] = container(
             "nginx-exporter", s.nginx_exporter_image, harden=Hardening(mb["nginx-exporter"], user="65534:65534"), networks=[mon],
