@@ -7,9 +7,11 @@ topology can hand out more than one without changing the consumers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
+
+from components.render.host_readiness import cloud_init_ready
 
 
 @dataclass(frozen=True)
@@ -19,9 +21,12 @@ class Host:
     private_ip: pulumi.Output[str]
     ssh_user: str
     ssh_port: int
-    # The VM resource, so that whatever runs on the host can depend on it.
-    resource: pulumi.Resource
+    # The VM resource, so that whatever runs on the host can depend on it (None: a host that
+    # exists already, cloud ssh).
+    resource: pulumi.Resource | None
     zone: str = ""
+    # Shell run over SSH before Docker is used; prints the Docker version (render/host_readiness.py).
+    ready_check: str = field(default_factory=cloud_init_ready)
 
     @property
     def ssh_endpoint(self) -> pulumi.Output[str]:

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import pulumi
 
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,12 @@ class OutputSpec:
 CONTRACT: tuple[OutputSpec, ...] = (
     OutputSpec("contract_version", "string", False, "Semantic version of this outputs contract."),
     OutputSpec("environment", "string", False, "dev, staging or prod."),
-    OutputSpec("cloud", "string", False, "tencentcloud or alicloud."),
-    OutputSpec("region", "string", False, "Cloud region of the stack."),
+    OutputSpec("cloud", "string", False, "tencentcloud, alicloud, or ssh (an existing host)."),
+    OutputSpec("region", "string", False, "Cloud region of the stack (empty on ssh)."),
     OutputSpec("public_ip", "string", False, "Public IPv4 address of the web host."),
     OutputSpec("ssh_endpoint", "string", False, "user@host:port for operators (admin networks only)."),
     OutputSpec("domain", "string", False, "The site's apex name for this stack."),
-    OutputSpec("dns_names", "list[string]", False, "Every DNS name the stack manages."),
+    OutputSpec("dns_names", "list[string]", False, "Every DNS name the stack manages (empty on ssh: the user's DNS)."),
     OutputSpec("site_url", "string", False, "Public HTTPS URL of the site."),
     OutputSpec("bucket_name", "string", False, "Object storage bucket (static assets, backups)."),
     OutputSpec("bucket_endpoint", "string", False, "S3-compatible endpoint URL of the bucket."),

@@ -25,9 +25,14 @@ from pydantic.alias_generators import to_camel
 PROJECT = "xqfc"
 
 Environment = Literal["dev", "staging", "prod"]
-Cloud = Literal["tencentcloud", "alicloud"]
+# Where the platform runs: a cloud (its foundation is built here) or `ssh`, a server the user
+# already has (components/cloud/ssh.py; no cloud resources, the same runtime and outputs).
+Cloud = Literal["tencentcloud", "alicloud", "ssh"]
 Topology = Literal["single", "ha"]
-CLOUDS: tuple[str, ...] = get_args(Cloud)
+TARGETS: tuple[str, ...] = get_args(Cloud)
+CLOUDS: tuple[str, ...] = ("tencentcloud", "alicloud")
+EXISTING_HOST = "ssh"
+TlsSource = Literal["acme", "provided"]
 
 # Region names are the clouds' own; zones are checked against the region's naming scheme so
 # that a Tencent zone on an Alibaba stack (or a zone of another region) is caught here.
@@ -74,6 +79,17 @@ CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
         # there is no address that would be right for everyone.
         "docker_registry_mirror": None,
     },
+    # An existing host: no region, zone, VM or disks of ours; Docker is already installed.
+    EXISTING_HOST: {
+        "region": "",
+        "zone": "",
+        "instance_type": "",
+        "image_name_regex": "",
+        "system_disk_type": "",
+        "data_disk_type": "",
+        "docker_apt_mirror": "",
+        "docker_registry_mirror": None,
+    },
 }
 
 
@@ -101,6 +117,12 @@ _SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) 
 _IMAGE_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128})?(@sha256:[0-9a-f]{64})?$")
 _DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 _UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+# An existing host: an IPv4/IPv6 address or a DNS name, optionally :port (IPv6 as [addr]:port).
+_HOST_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+# S3 bucket names (AWS "Bucket naming rules"; MinIO, COS and OSS accept the same subset).
+_S3_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# lego's DNS provider codes (https://go-acme.github.io/lego/dns/): lower-case words.
+_LEGO_PROVIDER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,40}$")
 
 
 # Secret settings are not part of the typed model: they stay Pulumi secrets (Outputs) from
@@ -113,6 +135,10 @@ SECRET_KEYS: dict[str, str] = {
     "alertDingtalkWebhook": "DingTalk robot webhook URL (contains its access token).",
     "alertDingtalkSecret": "DingTalk robot signing secret (加签), if the robot uses one.",
     "appSecretEnv": "Object of extra secret environment variables for the app (e.g. SMS or map API keys).",
+    "s3AccessKeyId": "cloud ssh: access key id for s3Bucket (the backup job's; limit it to that bucket).",
+    "s3SecretAccessKey": "cloud ssh: secret access key for s3Bucket.",
+    "tlsCertificatePem": "cloud ssh with tlsSource provided: the site certificate, leaf then chain (PEM).",
+    "tlsPrivateKeyPem": "cloud ssh with tlsSource provided: the certificate's private key (PEM).",
 }
 
 
@@ -161,9 +187,11 @@ class Settings(BaseModel):
     zone: str = ""
 
     domain: str
-    dns_zone: str
+    # Required on a cloud (its DNS service hosts the zone); an existing host manages no DNS.
+    dns_zone: str = ""
     admin_cidrs: list[str] = Field(min_length=1)
-    ssh_public_key: str
+    # Required on a cloud (installed on the new VM); an existing host already trusts the operators.
+    ssh_public_key: str = ""
     deploy_user: str = "deploy"
 
     instance_type: str = ""
@@ -193,6 +221,15 @@ class Settings(BaseModel):
 
     docker_apt_mirror: str = ""
     docker_registry_mirror: str | None = ""
+
+    # --- an existing host (cloud: ssh, docs/existing-host.md) -----------------------------
+    ssh_hosts: list[str] = []
+    docker_root_dir: str = ""
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    tls_source: TlsSource = "acme"
+    acme_dns_provider: str = ""
 
     # --- cloud-dependent defaults ---------------------------------------------------------
 
@@ -285,7 +322,9 @@ class Settings(BaseModel):
 
     @field_validator("domain", "dns_zone")
     @classmethod
-    def _domain(cls, v: str) -> str:
+    def _domain(cls, v: str, info: Any) -> str:
+        if v == "" and info.field_name == "dns_zone":
+            return v
         if not _DOMAIN_RE.match(v):
             raise ValueError("must be a lower-case DNS name such as xqfc.example")
         return v
@@ -321,7 +360,7 @@ class Settings(BaseModel):
     @field_validator("ssh_public_key")
     @classmethod
     def _ssh_key(cls, v: str) -> str:
-        if not _SSH_KEY_RE.match(v.strip()):
+        if v.strip() and not _SSH_KEY_RE.match(v.strip()):
             raise ValueError("must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*)")
         return v.strip()
 
@@ -358,9 +397,50 @@ class Settings(BaseModel):
     def _https(cls, v: str | None, info: Any) -> str | None:
         if info.field_name == "docker_registry_mirror" and v == NO_MIRROR:
             return None
-        if v is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
+        # "" only reaches here on cloud ssh, whose hosts get no mirror from us.
+        if v and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
             raise ValueError("must be an https:// URL")
         return v.rstrip("/") if v else v
+
+    @field_validator("ssh_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        bad = [h for h in v if not _HOST_RE.match(h) or (":" in h.rsplit("]", 1)[-1] and not 0 < int(h.rsplit(":", 1)[1]) < 65536)]
+        if bad:
+            raise ValueError(f"not host addresses: {bad}; use an IP or DNS name, optionally :port (e.g. 203.0.113.5 or host.example:2222)")
+        return v
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _s3_endpoint(cls, v: str) -> str:
+        if v == "":
+            return v
+        # Keys and dumps cross this endpoint: plain http only to this machine itself.
+        if not (re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/?", v)
+                or re.fullmatch(r"http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?/?", v)):
+            raise ValueError("must be an https:// URL of an S3-compatible service (http:// only for 127.0.0.1)")
+        return v.rstrip("/")
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _s3_bucket(cls, v: str) -> str:
+        if v and (not _S3_BUCKET_RE.match(v) or ".." in v):
+            raise ValueError("must be an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit")
+        return v
+
+    @field_validator("acme_dns_provider")
+    @classmethod
+    def _lego(cls, v: str) -> str:
+        if v and not _LEGO_PROVIDER_RE.match(v):
+            raise ValueError("must be a lego DNS provider code such as cloudflare, tencentcloud or alidns")
+        return v
+
+    @field_validator("docker_root_dir")
+    @classmethod
+    def _docker_root(cls, v: str) -> str:
+        if v and not re.fullmatch(r"/[A-Za-z0-9._/-]+", v):
+            raise ValueError("must be an absolute path such as /var/lib/docker")
+        return v.rstrip("/")
 
     @field_validator("data_disk_device")
     @classmethod
@@ -451,6 +531,17 @@ class Settings(BaseModel):
         }
 
     @property
+    def on_existing_host(self) -> bool:
+        return self.cloud == EXISTING_HOST
+
+    @property
+    def docker_root(self) -> str:
+        """Docker's data root on the host: on a cloud VM the data disk (cloud-init's daemon.json)."""
+        if self.on_existing_host:
+            return self.docker_root_dir or "/var/lib/docker"
+        return f"{self.data_mount_path}/docker"
+
+    @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
 
@@ -493,8 +584,69 @@ class Settings(BaseModel):
         return fqdn[: -(len(self.dns_zone) + 1)]
 
 
-def _cross_checks(s: Settings) -> list[Problem]:
+def _existing_host_checks(s: Settings, raw_keys: set[str]) -> list[Problem]:
+    """cloud ssh: what an existing host needs, and what it cannot do."""
+    p: list[Problem] = []
+    if len(s.ssh_hosts) != 1:
+        p.append(Problem("sshHosts", s.ssh_hosts, "cloud ssh runs on exactly one existing host: give its address, e.g. [203.0.113.5] or [host.example:2222]"))
+    if s.is_ha:
+        p.append(Problem("topology", s.topology, "ha needs a cloud load balancer and managed PostgreSQL/Redis; cloud ssh supports single"))
+    if s.cdn_enabled:
+        p.append(Problem("cdnEnabled", True, "cloud ssh has no CDN of ours; set cdnEnabled=false (front the host with your CDN yourself)"))
+    for key, value in (("tencentAppId", s.tencent_app_id), ("bucketName", s.bucket_name), ("imageId", s.image_id)):
+        if value is not None:
+            p.append(Problem(key, value, "a cloud setting; cloud ssh uses none (object storage: s3Endpoint, s3Bucket)"))
+    if not s.s3_endpoint:
+        p.append(Problem("s3Endpoint", None, "cloud ssh stores backups in any S3-compatible service: set its https:// endpoint"))
+    if not s.s3_bucket:
+        p.append(Problem("s3Bucket", None, "cloud ssh needs an existing bucket of s3Endpoint for backups"))
+    for key in ("s3AccessKeyId", "s3SecretAccessKey"):
+        if key not in raw_keys:
+            p.append(Problem(key, None, f"cloud ssh needs the bucket's keys as secrets: pulumi config set --secret {key} ..."))
+    if s.tls_source == "provided":
+        for key in ("tlsCertificatePem", "tlsPrivateKeyPem"):
+            if key not in raw_keys:
+                p.append(Problem(key, None, f"tlsSource provided needs it as a secret: pulumi config set --secret {key} < file.pem"))
+    elif not s.acme_dns_provider:
+        p.append(Problem("acmeDnsProvider", None, "tlsSource acme on cloud ssh proves the domain by DNS-01: name the lego DNS provider "
+                         "of your DNS host (e.g. cloudflare) and export its credentials, or use tlsSource provided"))
+    return p
+
+
+def _cloud_only_checks(s: Settings, raw_keys: set[str]) -> list[Problem]:
+    """A cloud stack: the keys only a new VM on a cloud needs."""
+    p: list[Problem] = []
+    if not s.dns_zone:
+        p.append(Problem("dnsZone", _MISSING, "is required on a cloud: the DNS zone of the cloud's DNS service that contains domain"))
+    if not s.ssh_public_key:
+        p.append(Problem("sshPublicKey", _MISSING, "is required on a cloud: the operators' OpenSSH public key for the new VM"))
+    for key, value in (("sshHosts", s.ssh_hosts), ("s3Endpoint", s.s3_endpoint), ("s3Bucket", s.s3_bucket),
+                       ("acmeDnsProvider", s.acme_dns_provider), ("dockerRootDir", s.docker_root_dir)):
+        if value:
+            p.append(Problem(key, value, f"only used with cloud ssh; a {s.cloud} stack makes its own VM, bucket and DNS"))
+    if s.tls_source != "acme":
+        p.append(Problem("tlsSource", s.tls_source, f"a {s.cloud} stack obtains its certificate by ACME (docs/tls.md); provided is for cloud ssh"))
+    for key in ("s3AccessKeyId", "s3SecretAccessKey", "tlsCertificatePem", "tlsPrivateKeyPem"):
+        if key in raw_keys:
+            p.append(Problem(key, "(hidden)", f"only used with cloud ssh; unset it on a {s.cloud} stack"))
+    return p
+
+
+def _cross_checks(s: Settings, raw_keys: set[str] = frozenset()) -> list[Problem]:
     """Rules that involve more than one key or depend on the environment."""
+    p: list[Problem] = []
+    if s.on_existing_host:
+        p += _existing_host_checks(s, raw_keys)
+    else:
+        p += _cloud_only_checks(s, raw_keys)
+        p += _cloud_placement_checks(s)
+    if s.dns_zone and s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
+        p.append(Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)"))
+    p += _shared_checks(s)
+    return p
+
+
+def _cloud_placement_checks(s: Settings) -> list[Problem]:
     p: list[Problem] = []
     if s.region not in REGIONS[s.cloud]:
         other = cloud_of_region(s.region)
@@ -509,11 +661,15 @@ def _cross_checks(s: Settings) -> list[Problem]:
             p.append(Problem(key, value, f"allowed on {s.cloud}: {', '.join(DISK_TYPES[s.cloud])}"))
     if s.tencent_app_id is not None and s.cloud != "tencentcloud":
         p.append(Problem("tencentAppId", s.tencent_app_id, f"only used on tencentcloud; unset it on a {s.cloud} stack"))
-    if s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
-        p.append(Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)"))
     vpc = ipaddress.ip_network(s.vpc_cidr)
     if not ipaddress.ip_network(s.subnet_cidr).subnet_of(vpc):
         p.append(Problem("subnetCidr", s.subnet_cidr, f"must lie inside vpcCidr {s.vpc_cidr}"))
+    p += _topology_checks(s, vpc)
+    return p
+
+
+def _shared_checks(s: Settings) -> list[Problem]:
+    p: list[Problem] = []
     world = [c for c in s.admin_cidrs if ipaddress.ip_network(c).prefixlen == 0]
     if world:
         # The same rule as the policy pack's, in every stack: SSH keys leak, networks are known.
@@ -523,7 +679,6 @@ def _cross_checks(s: Settings) -> list[Problem]:
             p.append(Problem("deletionProtection", False, "must be true in prod"))
         if s.backup_retention_days < 30:
             p.append(Problem("backupRetentionDays", s.backup_retention_days, "prod keeps backups at least 30 days"))
-    p += _topology_checks(s, vpc)
     if s.is_prod:
         for key, image in s.images().items():
             if not _DIGEST_RE.search(image):
@@ -628,6 +783,7 @@ def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | Non
         if key in raw and key not in (secret_keys or set()):
             problems.append(Problem(key, "(hidden)", f"must be set as a secret: pulumi config set --secret {key} ..."))
     raw_keys = set(raw)
+    secret_values = {k: v for k, v in raw.items() if k in SECRET_KEYS}
     raw = {k: v for k, v in raw.items() if k not in SECRET_KEYS}
     lists = _list_fields()
     optional = _optional_fields()
@@ -646,7 +802,12 @@ def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | Non
         settings = Settings.model_validate(values)
     except ValidationError as err:
         raise SettingsError(stack, problems + _problems_from(err, values)) from None
-    problems += _cross_checks(settings)
+    problems += _cross_checks(settings, raw_keys)
+    if settings.on_existing_host and settings.tls_source == "provided" and {"tlsCertificatePem", "tlsPrivateKeyPem"} <= raw_keys:
+        from components.pem import certificate_problems
+
+        found = certificate_problems(str(secret_values["tlsCertificatePem"]), str(secret_values["tlsPrivateKeyPem"]), settings.site_names)
+        problems += [Problem(key, "(hidden)", message) for key, message in found.items()]
     if settings.is_prod and not (settings.alert_email_to or settings.alert_wecom_corp_id or "alertDingtalkWebhook" in raw_keys):
         problems.append(Problem("alertEmailTo", None, "prod needs an alert receiver: alertEmailTo (+alertEmailFrom, alertSmtpHost), "
                                 "alertWecomCorpId (+alertWecomAgentId, secret alertWecomApiSecret) or secret alertDingtalkWebhook"))

@@ -48,7 +48,7 @@ def problems(raw: dict, stack: str = "test") -> list:
 # (description, raw config, the key that must be named, a fragment of the message)
 INVALID = [
     ("unknown environment", valid(environment="production"), "environment", "'dev', 'staging' or 'prod'"),
-    ("unknown cloud", valid(cloud="aws"), "cloud", "'tencentcloud' or 'alicloud'"),
+    ("unknown cloud", valid(cloud="aws"), "cloud", "'tencentcloud', 'alicloud' or 'ssh'"),
     ("region of no cloud", valid(region="us-east-1"), "region", "ap-guangzhou"),
     ("zone outside the region", valid(zone="ap-shanghai-2"), "zone", "ap-guangzhou"),
     ("Alibaba zone on Tencent", valid(zone="cn-hangzhou-h"), "zone", "alicloud zone but cloud is tencentcloud"),

@@ -17,4 +17,9 @@ def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi
         from components.cloud.alicloud import AlicloudFoundation
 
         return AlicloudFoundation(name, settings, user_data, opts).foundation
+    if settings.cloud == "ssh":
+        from components.cloud.ssh import ExistingHostFoundation
+
+        # An existing host boots no user data of ours.
+        return ExistingHostFoundation(name, settings, opts).foundation
     raise ValueError(f"unsupported cloud {settings.cloud!r}")  # settings already refuse it

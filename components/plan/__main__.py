@@ -16,7 +16,7 @@ import pulumi
 from components.plan.mocks import MASK
 from components.plan.run import ROOT, PlanResult, run_stack, run_stack_on
 from components.plan.stack_config import list_stacks
-from components.settings import CLOUDS
+from components.settings import TARGETS
 
 
 def resources_document(result: PlanResult) -> list[dict]:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev", choices=stacks)
     parser.add_argument(
-        "--cloud", choices=CLOUDS, help="plan the stack moved to this cloud (applies the example overrides of components/plan/switch.py)"
+        "--cloud", choices=TARGETS, help="plan the stack moved to this cloud (applies the example overrides of components/plan/switch.py)"
     )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "plan")

@@ -59,6 +59,10 @@ def read_stack_config(
         full = key if ":" in key else f"{name}:{key}"
         if value is None:
             config.pop(full, None)
+        elif isinstance(value, dict) and set(value) == {"secure"}:
+            # An override standing for an encrypted value, like a stack file's `secure:` entry.
+            config[full] = OFFLINE_SECRET
+            secret_keys.append(full)
         else:
             config[full] = _as_config_string(value)
     return config, secret_keys

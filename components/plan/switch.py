@@ -7,7 +7,7 @@ other key, and every cloud-dependent key a stack leaves unset, carries over unch
 """
 from __future__ import annotations
 
-SWITCH: dict[str, dict[str, dict[str, str]]] = {
+SWITCH: dict[str, dict[str, dict[str, object]]] = {
     "alicloud": {
         "dev": {"region": "cn-hangzhou", "zone": "cn-hangzhou-h", "instanceType": "ecs.c7.large"},
         "staging": {"region": "cn-hangzhou", "zone": "cn-hangzhou-h", "instanceType": "ecs.c7.xlarge"},
@@ -23,7 +23,24 @@ SWITCH: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-def switch_overrides(stack: str, cloud: str, home_cloud: str) -> dict[str, str]:
+# An existing host (docs/existing-host.md): the same stacks on a server given by address, with
+# backups in an S3-compatible bucket. Secret values are placeholders offline, as in a stack
+# file's `secure:` entries; the certificate comes by ACME through the DNS host's lego provider.
+_EXISTING_HOST: dict[str, object] = {
+    "cloud": "ssh",
+    "sshHosts": ["203.0.113.50"],
+    "s3Endpoint": "https://s3.example.net",
+    "s3Bucket": "xqfc-backups",
+    "s3AccessKeyId": {"secure": ""},
+    "s3SecretAccessKey": {"secure": ""},
+    "acmeDnsProvider": "cloudflare",
+    "topology": "single",
+    "cdnEnabled": "false",
+}
+SWITCH["ssh"] = {stack: dict(_EXISTING_HOST) for stack in ("dev", "staging", "prod")}
+
+
+def switch_overrides(stack: str, cloud: str, home_cloud: str) -> dict[str, object]:
     """Config overrides that move `stack` (written for `home_cloud`) onto `cloud`."""
     if cloud == home_cloud:
         return {}

@@ -21,7 +21,6 @@ import pulumi_docker as docker
 from pulumi_command import remote
 
 from components.foundation import Host
-from components.render.cloud_init import READY_MARKER
 
 KNOWN_HOSTS = "~/.ssh/known_hosts_xqfc"
 
@@ -82,13 +81,10 @@ class HostAccess(pulumi.ComponentResource):
             f"{name}-ready",
             connection=self.connection,
             # cloud-init may report "degraded" for harmless warnings; the marker is what counts.
-            create=(
-                "cloud-init status --wait >/dev/null 2>&1 || true; "
-                f"test -f {READY_MARKER} || {{ echo 'bootstrap did not finish: see /var/log/cloud-init-output.log' >&2; exit 1; }}; "
-                "docker info --format '{{.ServerVersion}}'"
-            ),
-            triggers=[args.host.resource.id],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.host.resource]),
+            create=args.host.ready_check,
+            # A new VM (or another existing host) is checked again.
+            triggers=[args.host.resource.id if args.host.resource is not None else args.host.public_ip],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.host.resource] if args.host.resource is not None else []),
         )
         registry_auth = None
         if args.registry_server and args.registry_username and args.registry_password is not None:

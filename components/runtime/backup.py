@@ -55,7 +55,7 @@ def schedule(s: Settings, bucket: str, endpoint: str, region: str, managed_db: t
         region=region,
         database=s.db_name,
         postgres_user=s.db_user,
-        redis_rdb_path=f"{s.data_mount_path}/docker/volumes/xqfc-redisdata/_data/dump.rdb",
+        redis_rdb_path=f"{s.docker_root}/volumes/xqfc-redisdata/_data/dump.rdb",
         tool_dir=TOOL_DIR,
         env_file=ENV_FILE,
         local_dir=f"{s.data_mount_path}/backups",

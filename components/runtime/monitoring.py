@@ -263,7 +263,7 @@ class Monitoring(pulumi.ComponentResource):
             "cadvisor", s.cadvisor_image, harden=Hardening(mb["cadvisor"], cap_add=("SYS_PTRACE",)), networks=[mon],
             command=["--docker_only=true", "--housekeeping_interval=30s", "--store_container_labels=false"],
             volumes=[bind("/", "/rootfs"), bind("/var/run", "/var/run"), bind("/sys", "/sys"),
-                     bind(f"{s.data_mount_path}/docker", "/var/lib/docker"), bind("/dev/disk", "/dev/disk")],
+                     bind(s.docker_root, "/var/lib/docker"), bind("/dev/disk", "/dev/disk")],
         )
         # The managed services are outside Docker: reached through the monitoring network's
         # route out, since the data network is internal.

@@ -1,0 +1,47 @@
+"""The readiness gate every host passes before Docker is used on it, as shell text.
+
+A cloud VM is ready when cloud-init's bootstrap has written its marker. An existing host
+(cloud ssh) has no bootstrap of ours: the gate checks what the platform relies on and names
+everything missing at once, then creates the folders cloud-init would have made.
+"""
+from __future__ import annotations
+
+import shlex
+
+from components.render.cloud_init import CONFIG_ROOT, READY_MARKER
+
+
+def cloud_init_ready() -> str:
+    # cloud-init may report "degraded" for harmless warnings; the marker is what counts.
+    return (
+        "cloud-init status --wait >/dev/null 2>&1 || true; "
+        f"test -f {READY_MARKER} || {{ echo 'bootstrap did not finish: see /var/log/cloud-init-output.log' >&2; exit 1; }}; "
+        "docker info --format '{{.ServerVersion}}'"
+    )
+
+
+def existing_host_ready(deploy_user: str, data_mount_path: str, docker_root: str) -> str:
+    """Checks an existing host and prepares its folders; prints the Docker version like the VM gate."""
+    user, data, root = shlex.quote(deploy_user), shlex.quote(data_mount_path), shlex.quote(docker_root)
+    return f"""set -u
+missing=""
+need() {{ missing="$missing
+  - $1"; }}
+if ! info=$(docker info --format '{{{{.ServerVersion}}}} {{{{.DockerRootDir}}}}' 2>/dev/null); then
+  need "{deploy_user} cannot reach Docker: install Docker Engine and add {deploy_user} to the docker group"
+elif [ "${{info#* }}" != {root} ]; then
+  need "Docker's data root is ${{info#* }}, but dockerRootDir is {docker_root}: set xqfc:dockerRootDir to it"
+fi
+sudo -n true 2>/dev/null || need "{deploy_user} needs passwordless sudo (files owned by container users, backup timers)"
+command -v systemctl >/dev/null 2>&1 || need "systemd (systemctl) runs the backup timers"
+command -v zstd >/dev/null 2>&1 || need "zstd compresses backups: apt-get install zstd"
+python3 -c 'import boto3' 2>/dev/null || need "the backup tool needs python3 with boto3: apt-get install python3-boto3"
+if [ -n "$missing" ]; then
+  echo "this host is not ready for the platform:$missing" >&2
+  exit 1
+fi
+set -e
+sudo install -d -o {user} -g "$(id -g {user})" -m 0750 {CONFIG_ROOT}
+sudo install -d -m 0755 {data} {data}/static
+echo "${{info% *}}"
+"""
