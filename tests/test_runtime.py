@@ -96,7 +96,7 @@ def test_passwords_are_generated_and_secret_end_to_end(plan):
                         ("/srv/xqfc/monitoring/secrets/redis-exporter/redis-password.json", "59000")):
         cmd = written[path]
         assert cmd.inputs["stdin"] == MASK, path
-        assert f"chmod 0400 " in cmd.inputs["create"] and f"sudo chown {owner} " in cmd.inputs["create"], path
+        assert "chmod 0400 " in cmd.inputs["create"] and f"sudo chown {owner} " in cmd.inputs["create"], path
     env_files = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/app/app.env")]
     (env_file,) = env_files
     assert env_file.inputs["stdin"] == MASK
