@@ -137,8 +137,9 @@ run_migration() {
   set -- run --rm --name "$APP_NAME-migrate-$$" --network "$net"
   [ -n "$APP_ENV_FILE" ] && set -- "$@" --env-file "$APP_ENV_FILE"
   log "migrating with $image: $MIGRATE_CMD"
-  # shellcheck disable=SC2086 # MIGRATE_CMD is the container's argv
-  "$DOCKER" "$@" "$image" $MIGRATE_CMD >&2
+  # The migration runs the app's code with the app's secrets: the same hardening as the app.
+  # shellcheck disable=SC2086 # APP_RUN_ARGS and MIGRATE_CMD are word lists by design
+  "$DOCKER" "$@" $APP_RUN_ARGS "$image" $MIGRATE_CMD >&2
 }
 
 start_container() {
@@ -223,8 +224,10 @@ deploy() {
   fi
 
   # Pull first: a missing image or registry login fails here, before anything changes.
-  if [ "$PULL" = yes ] && ! "$DOCKER" pull -q "$image" >&2; then
-    die 4 "cannot pull $image; ${current_colour:-nothing} still serving"
+  if [ "$PULL" = yes ]; then
+    "$DOCKER" pull -q "$image" >&2 || die 4 "cannot pull $image; ${current_colour:-nothing} still serving"
+  elif ! "$DOCKER" image inspect "$image" >/dev/null 2>&1; then
+    die 4 "$image is not on this host (PULL=no: it is pulled before the release, with the registry credentials); ${current_colour:-nothing} still serving"
   fi
 
   if [ "$skip_migration" = yes ]; then

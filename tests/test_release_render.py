@@ -34,6 +34,12 @@ def test_sh_reads_back_every_value_exactly(tmp_path):
     assert got["APP_ENV_FILE"] == LAYOUT.env_file
 
 
+def test_the_host_never_pulls_what_pulumi_pulled_with_credentials(tmp_path):
+    # The registry login lives in the Docker provider only; a pull on the host would be anonymous.
+    s = from_mapping(valid(), "dev")
+    assert sourced(render_release_conf(s, LAYOUT), tmp_path, "PULL")["PULL"] == "no"
+
+
 def test_run_args_carry_the_hardening_and_limits():
     s = from_mapping(valid(appMemoryMb="768", appCpus="1.5", appUser="10001:10001"), "dev")
     args = docker_run_args(s, LAYOUT.log_opts)

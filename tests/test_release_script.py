@@ -138,6 +138,28 @@ def test_unpullable_image_changes_nothing(bare):
     assert (tmp / "upstream" / "app.conf").read_text() == before
 
 
+def test_without_pull_a_missing_image_changes_nothing_and_says_why(bare):
+    # release.conf sets PULL=no: Pulumi pulls with the registry credentials the host lacks.
+    run, calls, tmp = bare
+    assert run("deploy", "app:v1", PULL="no").returncode == 0
+    assert not [c for c in calls() if c[0] == "pull"]
+    before = (tmp / "upstream" / "app.conf").read_text()
+    result = run("deploy", "app:v2-missing", PULL="no")
+    assert result.returncode == 4
+    assert "not on this host" in result.stderr
+    assert not [c for c in calls() if c[0] == "run" and "app:v2-missing" in c]
+    assert (tmp / "upstream" / "app.conf").read_text() == before
+
+
+def test_migration_runs_with_the_apps_hardening(bare):
+    run, calls, _ = bare
+    hardening = "--memory 512m --memory-swap 512m --security-opt no-new-privileges:true --cap-drop ALL --read-only --user 10001:10001"
+    assert run("deploy", "app:v1", APP_RUN_ARGS=hardening).returncode == 0
+    migrate = next(c for c in calls() if c[:2] == ["run", "--rm"])
+    assert " ".join(migrate).find(hardening) > 0, migrate
+    assert migrate[-4:] == ["app:v1", "alembic", "upgrade", "head"]
+
+
 def test_remove_clears_both_colours_and_state(bare):
     run, calls, tmp = bare
     assert run("deploy", "app:v1").returncode == 0

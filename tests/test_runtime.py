@@ -109,6 +109,8 @@ def test_app_secrets_reach_only_the_env_file(plan):
     keys = dict(line.split("=", 1) for line in text.strip().splitlines())
     assert keys["DATABASE_URL"].startswith("postgresql://xqfc:") and "@postgres:5432/xqfc" in keys["DATABASE_URL"]
     assert keys["REDIS_URL"].startswith("redis://:") and keys["APP_ENV"] == plan.stack
+    # The app listens where the health gate, nginx and Prometheus look (appPort).
+    assert keys["PORT"] == "8000"
 
 
 def test_volumes_protected_in_prod(plan):

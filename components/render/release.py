@@ -52,6 +52,10 @@ def render_release_conf(s: Settings, layout: ReleaseLayout) -> str:
         "APP_NETWORK_ALIAS": "app",
         "APP_ENV_FILE": layout.env_file,
         "APP_RUN_ARGS": " ".join(docker_run_args(s, layout.log_opts)),
+        # Pulumi pulls the image through the Docker provider, which holds the stack's registry
+        # credentials (runtime/app.py); the host itself has no login, so the script only checks
+        # that the image is there.
+        "PULL": "no",
         "MIGRATE_CMD": s.app_migration_command,
         # ha: the managed database is outside Docker, and xqfc-data is internal (no route out).
         "MIGRATE_NETWORK": "xqfc-edge" if s.is_ha else "xqfc-data",

@@ -70,6 +70,8 @@ class AppRelease(pulumi.ComponentResource):
             db=args.database_url, redis=args.redis_url, key=self.secret_key.result, extra=args.extra_secret_env, bucket=args.bucket,
         ).apply(lambda a: render_env_file({
             "APP_ENV": s.environment,
+            # The port the release's health gate, nginx and Prometheus use (appPort).
+            "PORT": str(s.app_port),
             "DATABASE_URL": a["db"],
             "REDIS_URL": a["redis"],
             "SECRET_KEY": a["key"],

@@ -8,6 +8,7 @@ and keeps its state in $FAKE_DOCKER_DIR:
   inspect -f FMT N            "true"/"false" for .State.Running, "127.0.0.1:<port>" for the
                               address format (which must name the edge network), else an id
   pull IMAGE                  fails when the tag contains "missing"
+  image inspect IMAGE         the image is on the host unless its tag contains "missing"
   stop / rm [-f] / logs / network connect
 Every call is appended to calls.jsonl so tests can check what the script asked for.
 """
@@ -27,7 +28,8 @@ STANDIN = Path(__file__).with_name("standin_app.py")
 
 # docker run options that take a value (the subset the release script passes).
 VALUE_OPTS = {"--name", "--network", "--env-file", "--label", "--ip", "--restart",
-              "--network-alias", "--memory", "--cpus", "--log-opt", "-e", "-v"}
+              "--network-alias", "--memory", "--memory-swap", "--cpus", "--log-opt", "--log-driver",
+              "--security-opt", "--cap-drop", "--tmpfs", "--user", "-e", "-v"}
 
 
 def fail(msg: str, code: int = 1) -> None:
@@ -161,6 +163,14 @@ def cmd_pull(args: list[str]) -> None:
         fail(f"manifest for {args[-1]} not found", 1)
 
 
+def cmd_image(args: list[str]) -> None:
+    if args[:1] != ["inspect"]:
+        fail(f"unsupported: image {' '.join(args)}")
+    if "missing" in args[-1].rsplit(":", 1)[-1]:
+        fail(f"No such image: {args[-1]}", 1)
+    print("[{}]")
+
+
 def cmd_logs(args: list[str]) -> None:
     path = STATE / f"{args[-1]}.log"
     if path.exists():
@@ -182,7 +192,7 @@ def main() -> None:
     with open(STATE / "calls.jsonl", "a") as fh:
         fh.write(json.dumps(argv) + "\n")
     commands = {"run": cmd_run, "inspect": cmd_inspect, "stop": cmd_stop, "rm": cmd_rm,
-                "logs": cmd_logs, "pull": cmd_pull, "network": cmd_network}
+                "logs": cmd_logs, "pull": cmd_pull, "network": cmd_network, "image": cmd_image}
     if not argv or argv[0] not in commands:
         fail(f"fake docker does not implement: {' '.join(argv)}")
     commands[argv[0]](argv[1:])
