@@ -61,10 +61,10 @@ async def _resolve(value: Any) -> StackOutput:
     return StackOutput(await out.future(), await out.is_secret())
 
 
-def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> PlanResult:
+def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT, mocks: CloudMocks | None = None) -> PlanResult:
     """Raises pulumi.RunError with the settings message when the config is invalid."""
     config, secret_keys = read_stack_config(root, stack, overrides)
-    mocks = CloudMocks()
+    mocks = mocks or CloudMocks()
     monitor = RecordingMonitor(mocks)
     # A previous run in this process leaves its root stack behind; each run needs its own.
     runtime_settings.set_root_resource(None)  # type: ignore[arg-type]

@@ -60,8 +60,9 @@ def read_stack_config(
         if value is None:
             config.pop(full, None)
         elif isinstance(value, dict) and set(value) == {"secure"}:
-            # An override standing for an encrypted value, like a stack file's `secure:` entry.
-            config[full] = OFFLINE_SECRET
+            # A secret setting, like a stack file's `secure:` entry: its value when given
+            # (the e2e run), else the offline placeholder.
+            config[full] = _as_config_string(value["secure"]) if value["secure"] else OFFLINE_SECRET
             secret_keys.append(full)
         else:
             config[full] = _as_config_string(value)

@@ -1,0 +1,313 @@
+"""What the stack may assume about each upstream image it runs: a sourced data table.
+
+One `ImageContract` per image settings key (components/settings.py: `postgres_image`,
+`redis_image`, ...). Each field records what the UPSTREAM image (the settings default) does:
+the account it runs as, what its entrypoint does before the service starts, the paths it reads
+and writes, the `*_FILE` variables it understands and the binaries a health check can use.
+The container specs in components/runtime/*.py rely on these facts, and the local images of the
+end-to-end run (tests/e2e/images/, built from Debian packages because no registry is reachable)
+must honour them; tests/e2e/test_images.py checks the local images against this table.
+
+How to extend it
+  * A new image: add an entry keyed by its settings key. Read the upstream Dockerfile and
+    entrypoint AT THE TAG the settings default pins (or the image history in
+    docker-library/repo-info for official images), fill in every field, and list what you read
+    in `sources` (URL with tag/commit, or repository:path@commit). Add the local image folder
+    tests/e2e/images/<local name>/ and set `local_image`.
+  * A field you could not confirm from a source: leave it at its empty default and say so in
+    `unverified` instead of guessing.
+  * A new settings default (an upgraded tag): re-read the sources at the new tag; uids and
+    entrypoints do change between versions (postgres alpine moved from su-exec to gosu, redis
+    from gosu to setpriv, blackbox_exporter dropped its USER).
+
+Plain data only: no Pulumi imports, so the plan, the tests and the e2e scripts can all read it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImageContract:
+    upstream: str                     # repo:tag, the settings default
+    user: str                         # the image's USER (name, or "uid" when the image has no passwd entry)
+    uid: int                          # uid the service process ends up as
+    gid: int                          # its primary gid
+    entrypoint: str                   # what ENTRYPOINT/CMD do, in short
+    starts_as_root: bool              # True: starts as root and drops privileges itself
+    image_user: str                   # Config.User exactly ("" = none, i.e. root)
+    image_entrypoint: tuple[str, ...] # Config.Entrypoint exactly
+    image_cmd: tuple[str, ...]        # Config.Cmd exactly
+    config_paths: tuple[str, ...]     # what it reads (present in the image)
+    data_paths: tuple[str, ...]       # what it writes (volumes, state; present in the image)
+    owned_paths: tuple[str, ...]      # of those, owned by uid in the image
+    file_env: tuple[str, ...]         # supported *_FILE variables (or flags taking a file)
+    health_binaries: tuple[str, ...]  # on PATH in the image, usable by a HEALTHCHECK
+    sources: tuple[str, ...]          # what was read to fill this in
+    local_image: str                  # the e2e stand-in built by tests/e2e/images/build.sh
+    stand_in: bool = False            # True: the local image only imitates the service (no Debian package)
+    unverified: tuple[str, ...] = ()  # fields that could not be confirmed from a source
+    notes: str = ""
+
+
+_BUSYBOX = ("sh", "wget")  # busybox applets in alpine and quay.io/prometheus/busybox bases
+
+CONTRACTS: dict[str, ImageContract] = {
+    "postgres_image": ImageContract(
+        upstream="postgres:17-alpine",
+        user="postgres", uid=70, gid=70,
+        entrypoint=("docker-entrypoint.sh postgres: as root reads the *_FILE secrets, creates PGDATA (0700) and "
+                    "/var/run/postgresql (3775) and chowns them to postgres, re-execs itself via `gosu postgres`; "
+                    "on an empty PGDATA runs initdb (POSTGRES_INITDB_ARGS), appends `host all all all "
+                    "<password_encryption>` to pg_hba.conf, creates POSTGRES_DB on a socket-only temporary server, "
+                    "runs /docker-entrypoint-initdb.d/*; then execs postgres. STOPSIGNAL SIGINT."),
+        starts_as_root=True,
+        image_user="", image_entrypoint=("docker-entrypoint.sh",), image_cmd=("postgres",),
+        config_paths=("/docker-entrypoint-initdb.d",),
+        data_paths=("/var/lib/postgresql/data", "/var/run/postgresql"),
+        owned_paths=("/var/lib/postgresql/data", "/var/run/postgresql"),
+        file_env=("POSTGRES_PASSWORD_FILE", "POSTGRES_USER_FILE", "POSTGRES_DB_FILE", "POSTGRES_INITDB_ARGS_FILE"),
+        health_binaries=("pg_isready", "psql", "pg_dump", "pg_restore", "postgres", "gosu", *_BUSYBOX),
+        sources=(
+            "docker-library/postgres:17/alpine3.22/Dockerfile@6edb0a8c4def40c371514b34aef9037ec82d9110 "
+            "(addgroup -g 70 -S postgres; adduser -u 70 -S -D -G postgres -H -h /var/lib/postgresql -s /bin/sh postgres; "
+            "gosu 1.19; install -d -o postgres -m 3777 /var/run/postgresql; PGDATA 1777; VOLUME; STOPSIGNAL SIGINT; CMD postgres)",
+            "docker-library/postgres:17/alpine3.22/docker-entrypoint.sh@6edb0a8c (file_env, docker_create_db_directories, "
+            "`exec gosu postgres \"$BASH_SOURCE\" \"$@\"`)",
+        ),
+        local_image="xqfc-e2e/postgres:local",
+        notes=("PGDATA defaults to /var/lib/postgresql/data (VOLUME). The local image runs Debian trixie's "
+               "postgresql-17 with an entrypoint of our own that has this behaviour."),
+    ),
+    "redis_image": ImageContract(
+        upstream="redis:7-alpine",
+        user="redis", uid=999, gid=1000,
+        entrypoint=("docker-entrypoint.sh redis-server: a flag or *.conf first argument means redis-server; as root "
+                    "chowns what in /data is not redis's and re-execs via `setpriv --reuid=redis --regid=redis "
+                    "--clear-groups`; sets umask 0077 when it is 0022; execs the command."),
+        starts_as_root=True,
+        image_user="", image_entrypoint=("docker-entrypoint.sh",), image_cmd=("redis-server",),
+        config_paths=(),
+        data_paths=("/data",),
+        owned_paths=("/data",),
+        file_env=(),
+        health_binaries=("redis-cli", "redis-server", "sed", "grep", *_BUSYBOX),
+        sources=(
+            "docker-library/repo-info:repos/redis/remote/7-alpine.md@1742085aa3304e996a45e00271d6b8308029b6e3 "
+            "(7.4.11: addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis; apk add tzdata setpriv; "
+            "mkdir /data && chown redis:redis /data; VOLUME /data; WORKDIR /data)",
+            "docker-library/redis:7.2/alpine/docker-entrypoint.sh@e92049967d6baa9b4b3d6fd950553e6458e61f13 "
+            "(argument rewrite, chown, umask 0077; that older revision drops privileges with gosu)",
+        ),
+        local_image="xqfc-e2e/redis:local",
+        unverified=("the exact setpriv options of the current entrypoint (from a third-party description; "
+                    "the current docker-entrypoint.sh was not read)",),
+        notes="Debian trixie packages Redis 8.0, not 7.4: the local image runs 8.0.",
+    ),
+    "nginx_image": ImageContract(
+        upstream="nginx:1.28-alpine",
+        user="nginx", uid=101, gid=101,
+        entrypoint=("/docker-entrypoint.sh nginx -g 'daemon off;': runs/sources /docker-entrypoint.d/*.sh|*.envsh "
+                    "(ipv6 listen, local resolvers, envsubst templates, worker tuning), then execs nginx. The master "
+                    "stays root (no USER); workers switch to `user nginx` from nginx.conf. STOPSIGNAL SIGQUIT."),
+        starts_as_root=True,
+        image_user="", image_entrypoint=("/docker-entrypoint.sh",), image_cmd=("nginx", "-g", "daemon off;"),
+        config_paths=("/etc/nginx/nginx.conf", "/etc/nginx/conf.d", "/etc/nginx/mime.types", "/docker-entrypoint.d"),
+        data_paths=("/var/cache/nginx", "/var/log/nginx"),
+        owned_paths=(),
+        file_env=(),
+        health_binaries=("nginx", "curl", *_BUSYBOX),
+        sources=(
+            "nginxinc/docker-nginx:stable/alpine-slim/Dockerfile@b430becb8f0f6b8d69e68cc73a82ea2873c38639 "
+            "(addgroup -g 101 -S nginx; adduser -S -D -H -u 101 -h /var/cache/nginx -s /sbin/nologin -G nginx -g nginx nginx; "
+            "access/error log symlinks to /dev/stdout and /dev/stderr; STOPSIGNAL SIGQUIT)",
+            "nginxinc/docker-nginx:stable/alpine/Dockerfile@b430bec (apk add curl ca-certificates)",
+            "nginxinc/docker-nginx:stable/alpine-slim/docker-entrypoint.sh@b430bec",
+        ),
+        local_image="xqfc-e2e/nginx:local",
+        unverified=("the sources read are the 1.26.3 stable of that snapshot, not 1.28",
+                    "the pid path of the package's nginx.conf (the stack passes its own config and pid directive)"),
+        notes=("Temp files go to /var/cache/nginx/*_temp (compiled in); the stack mounts a tmpfs there. "
+               "Debian trixie packages nginx 1.26: the local image runs it with upstream's layout."),
+    ),
+    "prometheus_image": ImageContract(
+        upstream="prom/prometheus:v3.5.0",
+        user="nobody", uid=65534, gid=65534,
+        entrypoint="/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/prometheus, as nobody",
+        starts_as_root=False,
+        image_user="nobody", image_entrypoint=("/bin/prometheus",),
+        image_cmd=("--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"),
+        config_paths=("/etc/prometheus/prometheus.yml",),
+        data_paths=("/prometheus",),
+        owned_paths=("/etc/prometheus", "/prometheus"),
+        file_env=("*_file fields inside prometheus.yml (password_file, bearer_token_file, ...)",),
+        health_binaries=("prometheus", "promtool", *_BUSYBOX),
+        sources=("prometheus/prometheus:Dockerfile@v3.5.0 (chown -R nobody:nobody /etc/prometheus /prometheus; "
+                 "USER nobody; VOLUME /prometheus; WORKDIR /prometheus)",),
+        local_image="xqfc-e2e/prometheus:local",
+        notes="Debian trixie packages Prometheus 2.53: a v3-only config feature fails locally.",
+    ),
+    "alertmanager_image": ImageContract(
+        upstream="prom/alertmanager:v0.28.1",
+        user="nobody", uid=65534, gid=65534,
+        entrypoint="/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml --storage.path=/alertmanager, as nobody",
+        starts_as_root=False,
+        image_user="nobody", image_entrypoint=("/bin/alertmanager",),
+        image_cmd=("--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"),
+        config_paths=("/etc/alertmanager/alertmanager.yml",),
+        data_paths=("/alertmanager",),
+        owned_paths=("/etc/alertmanager", "/alertmanager"),
+        file_env=("*_file fields inside alertmanager.yml (smtp_auth_password_file, api_secret_file, ...)",),
+        health_binaries=("alertmanager", "amtool", *_BUSYBOX),
+        sources=("prometheus/alertmanager:Dockerfile@v0.28.1 (chown -R nobody:nobody etc/alertmanager /alertmanager; "
+                 "USER nobody; VOLUME /alertmanager; WORKDIR /alertmanager)",),
+        local_image="xqfc-e2e/alertmanager:local",
+    ),
+    "grafana_image": ImageContract(
+        upstream="grafana/grafana:12.1.1",
+        user="grafana", uid=472, gid=0,
+        entrypoint=("/run.sh: GF_<X>__FILE variables become GF_<X> from the file (both set is an error), mkdir "
+                    "GF_PATHS_PLUGINS if missing, then exec `grafana server --homepath=/usr/share/grafana "
+                    "--config=/etc/grafana/grafana.ini --packaging=docker` with the GF_PATHS_* paths; as uid 472"),
+        starts_as_root=False,
+        image_user="472", image_entrypoint=("/run.sh",), image_cmd=(),
+        config_paths=("/etc/grafana/grafana.ini", "/etc/grafana/provisioning"),
+        data_paths=("/var/lib/grafana", "/var/lib/grafana/plugins", "/var/log/grafana"),
+        owned_paths=("/var/lib/grafana", "/var/lib/grafana/plugins", "/var/log/grafana", "/etc/grafana/provisioning"),
+        file_env=("GF_*__FILE (any setting, e.g. GF_SECURITY_ADMIN_PASSWORD__FILE)",),
+        health_binaries=("curl", *_BUSYBOX),
+        sources=("grafana/grafana:packaging/docker/run.sh@07754534fbafa7e7e18e7272e552c166f1afae28",
+                 "grafana/grafana packaging/docker/Dockerfile as returned by code search (ARG GF_UID=\"472\", "
+                 "ARG GF_GID=\"0\", GF_PATHS_CONFIG/DATA/HOME/LOGS/PLUGINS/PROVISIONING; revision not pinned)"),
+        local_image="xqfc-e2e/grafana:local", stand_in=True,
+        unverified=("the 12.1.1 Dockerfile itself was not read (uid/gid/paths/USER from the revisions search returned)",
+                    "curl in the alpine image"),
+    ),
+    "node_exporter_image": ImageContract(
+        upstream="prom/node-exporter:v1.9.1",
+        user="nobody", uid=65534, gid=65534,
+        entrypoint="/bin/node_exporter, as nobody",
+        starts_as_root=False,
+        image_user="nobody", image_entrypoint=("/bin/node_exporter",), image_cmd=(),
+        config_paths=(), data_paths=(), owned_paths=(),
+        file_env=("--web.config.file",),
+        health_binaries=("node_exporter", *_BUSYBOX),
+        sources=("prometheus/node_exporter:Dockerfile@v1.9.1",),
+        local_image="xqfc-e2e/node-exporter:local",
+    ),
+    "cadvisor_image": ImageContract(
+        upstream="gcr.io/cadvisor/cadvisor:v0.52.1",
+        user="root", uid=0, gid=0,
+        entrypoint="/usr/bin/cadvisor -logtostderr as root; HEALTHCHECK wget --quiet --tries=1 --spider http://localhost:8080/healthz",
+        starts_as_root=False,
+        image_user="", image_entrypoint=("/usr/bin/cadvisor", "-logtostderr"), image_cmd=(),
+        config_paths=(), data_paths=(), owned_paths=(),
+        file_env=(),
+        health_binaries=("cadvisor", *_BUSYBOX),
+        sources=("google/cadvisor:deploy/Dockerfile@v0.52.1 (alpine 3.18; ENV CADVISOR_HEALTHCHECK_URL; HEALTHCHECK; no USER)",),
+        local_image="xqfc-e2e/cadvisor:local", stand_in=True,
+        notes="Debian packages no cadvisor (bookworm or trixie): the local image is a stand-in.",
+    ),
+    "postgres_exporter_image": ImageContract(
+        upstream="prometheuscommunity/postgres-exporter:v0.17.1",
+        user="nobody", uid=65534, gid=65534,
+        entrypoint="/bin/postgres_exporter, as nobody",
+        starts_as_root=False,
+        image_user="nobody", image_entrypoint=("/bin/postgres_exporter",), image_cmd=(),
+        config_paths=(), data_paths=(), owned_paths=(),
+        file_env=("DATA_SOURCE_USER_FILE", "DATA_SOURCE_PASS_FILE", "DATA_SOURCE_URI_FILE"),
+        health_binaries=("postgres_exporter", *_BUSYBOX),
+        sources=("prometheus-community/postgres_exporter:Dockerfile@v0.17.1",
+                 "prometheus-community/postgres_exporter:cmd/postgres_exporter/datasource.go@v0.17.1 (lines 120-152)"),
+        local_image="xqfc-e2e/postgres-exporter:local",
+    ),
+    "redis_exporter_image": ImageContract(
+        upstream="oliver006/redis_exporter:v1.75.0",
+        user="59000", uid=59000, gid=59000,
+        entrypoint="/redis_exporter as 59000:59000 (FROM scratch: no passwd entry, no shell)",
+        starts_as_root=False,
+        image_user="59000:59000", image_entrypoint=("/redis_exporter",), image_cmd=(),
+        config_paths=(), data_paths=(), owned_paths=(),
+        file_env=("--redis.password-file / REDIS_PASSWORD_FILE (JSON: address -> password)",),
+        health_binaries=(),
+        sources=("oliver006/redis_exporter:Dockerfile@v1.75.0 (scratch-release and alpine targets, USER 59000:59000)",
+                 "oliver006/redis_exporter:main.go@v1.75.0 line 64"),
+        local_image="xqfc-e2e/redis-exporter:local",
+        unverified=("which target the plain v1.75.0 tag is (scratch assumed; the -alpine tags are the alpine target)",),
+    ),
+    "nginx_exporter_image": ImageContract(
+        upstream="nginx/nginx-prometheus-exporter:1.4.2",
+        user="1001", uid=1001, gid=1001,
+        entrypoint="/usr/bin/nginx-prometheus-exporter as 1001:1001 (FROM scratch)",
+        starts_as_root=False,
+        image_user="1001:1001", image_entrypoint=("/usr/bin/nginx-prometheus-exporter",), image_cmd=(),
+        config_paths=(), data_paths=(), owned_paths=(),
+        file_env=("--web.config.file",),
+        health_binaries=(),
+        sources=("nginx/nginx-prometheus-exporter:build/Dockerfile@v1.4.2",),
+        local_image="xqfc-e2e/nginx-exporter:local",
+        notes="The stack overrides the user to 65534:65534 (monitoring.py); harmless, the binary needs no files.",
+    ),
+    "blackbox_exporter_image": ImageContract(
+        upstream="prom/blackbox-exporter:v0.27.0",
+        user="root", uid=0, gid=0,
+        entrypoint="/bin/blackbox_exporter --config.file=/etc/blackbox_exporter/config.yml; no USER (root)",
+        starts_as_root=False,
+        image_user="", image_entrypoint=("/bin/blackbox_exporter",),
+        image_cmd=("--config.file=/etc/blackbox_exporter/config.yml",),
+        config_paths=("/etc/blackbox_exporter/config.yml",), data_paths=(), owned_paths=(),
+        file_env=("*_file fields of http_client_config in the config",),
+        health_binaries=("blackbox_exporter", *_BUSYBOX),
+        sources=("prometheus/blackbox_exporter:Dockerfile@v0.27.0 (no USER; older tags: adduser -S -u 6170 blackbox_exporter)",),
+        local_image="xqfc-e2e/blackbox-exporter:local",
+        notes="The stack overrides the user to 65534:65534 and the config path to /etc/blackbox/blackbox.yml.",
+    ),
+    "dingtalk_bridge_image": ImageContract(
+        upstream="timonwong/prometheus-webhook-dingtalk:v2.1.0",
+        user="nobody", uid=65534, gid=65534,
+        entrypoint="/bin/prometheus-webhook-dingtalk --config.file=/etc/prometheus-webhook-dingtalk/config.yml, as nobody; HTTP :8060",
+        starts_as_root=False,
+        image_user="nobody", image_entrypoint=("/bin/prometheus-webhook-dingtalk",),
+        image_cmd=("--config.file=/etc/prometheus-webhook-dingtalk/config.yml",),
+        config_paths=("/etc/prometheus-webhook-dingtalk/config.yml",),
+        data_paths=("/prometheus-webhook-dingtalk",),
+        owned_paths=("/etc/prometheus-webhook-dingtalk", "/prometheus-webhook-dingtalk"),
+        file_env=(),
+        health_binaries=(),
+        sources=("timonwong/prometheus-webhook-dingtalk:Dockerfile@v2.1.0 (distroless static:nonroot; chown -R nobody:nobody "
+                 "/etc/prometheus-webhook-dingtalk /prometheus-webhook-dingtalk; VOLUME, WORKDIR /prometheus-webhook-dingtalk)",),
+        local_image="xqfc-e2e/dingtalk-bridge:local", stand_in=True,
+        notes="distroless: no shell, no wget.",
+    ),
+    "loki_image": ImageContract(
+        upstream="grafana/loki:3.5.3",
+        user="loki", uid=10001, gid=10001,
+        entrypoint="/usr/bin/loki -config.file=/etc/loki/local-config.yaml, as 10001",
+        starts_as_root=False,
+        image_user="10001", image_entrypoint=("/usr/bin/loki",), image_cmd=("-config.file=/etc/loki/local-config.yaml",),
+        config_paths=("/etc/loki/local-config.yaml",),
+        data_paths=("/loki", "/loki/rules", "/loki/rules-temp"),
+        owned_paths=("/etc/loki", "/loki"),
+        file_env=("-config.expand-env (${VAR} in the config; no *_FILE variables)",),
+        health_binaries=("loki", *_BUSYBOX),
+        sources=("grafana/loki:cmd/loki/Dockerfile@0230065a10abdce767a9c3b84a9e43cdf61a1b87 "
+                 "(distroless static:debug; addgroup -g 10001 -S loki; adduser -u 10001 -S loki -G loki; "
+                 "chown -R loki:loki /etc/loki /loki; ln -s /busybox/sh /bin/sh; USER 10001)",),
+        local_image="xqfc-e2e/loki:local", stand_in=True,
+        unverified=("the revision read is not the v3.5.3 tag",),
+    ),
+    "promtail_image": ImageContract(
+        upstream="grafana/promtail:3.5.3",
+        user="root", uid=0, gid=0,
+        entrypoint="/usr/bin/promtail -config.file=/etc/promtail/config.yml; no USER (root); Ubuntu base",
+        starts_as_root=False,
+        image_user="", image_entrypoint=("/usr/bin/promtail",), image_cmd=("-config.file=/etc/promtail/config.yml",),
+        config_paths=("/etc/promtail/config.yml",), data_paths=(), owned_paths=(),
+        file_env=("-config.expand-env",),
+        health_binaries=("promtail", "sh"),
+        sources=("grafana/loki:clients/cmd/promtail/Dockerfile@072f705786cc97574f5d45887d72f9a4bb870eb8 "
+                 "(ubuntu:noble + libsystemd-dev tzdata ca-certificates: no wget or curl)",),
+        local_image="xqfc-e2e/promtail:local", stand_in=True,
+        unverified=("the revision read is not the v3.5.3 tag",),
+    ),
+}
