@@ -228,6 +228,8 @@ class Settings(BaseModel):
     s3_endpoint: str = ""
     s3_bucket: str = ""
     s3_region: str = "us-east-1"
+    # "" = virtual-hosted on a cloud (OSS accepts nothing else), path on ssh (MinIO's default).
+    s3_addressing_style: Literal["", "virtual", "path"] = ""
     tls_source: TlsSource = "acme"
     acme_dns_provider: str = ""
 
@@ -540,6 +542,10 @@ class Settings(BaseModel):
         if self.on_existing_host:
             return self.docker_root_dir or "/var/lib/docker"
         return f"{self.data_mount_path}/docker"
+
+    @property
+    def s3_addressing(self) -> str:
+        return self.s3_addressing_style or ("path" if self.on_existing_host else "virtual")
 
     @property
     def is_prod(self) -> bool:

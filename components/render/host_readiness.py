@@ -33,6 +33,9 @@ elif [ "${{info#* }}" != {root} ]; then
   need "Docker's data root is ${{info#* }}, but dockerRootDir is {docker_root}: set xqfc:dockerRootDir to it"
 fi
 sudo -n true 2>/dev/null || need "{deploy_user} needs passwordless sudo (files owned by container users, backup timers)"
+case $(findmnt -no PROPAGATION / 2>/dev/null) in
+  private|"") need "/ is a private mount: node-exporter mounts it rslave, which needs it shared (systemd's default): mount --make-rshared /" ;;
+esac
 command -v systemctl >/dev/null 2>&1 || need "systemd (systemctl) runs the backup timers"
 command -v zstd >/dev/null 2>&1 || need "zstd compresses backups: apt-get install zstd"
 python3 -c 'import boto3' 2>/dev/null || need "the backup tool needs python3 with boto3: apt-get install python3-boto3"

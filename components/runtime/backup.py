@@ -60,6 +60,7 @@ def schedule(s: Settings, bucket: str, endpoint: str, region: str, managed_db: t
         env_file=ENV_FILE,
         local_dir=f"{s.data_mount_path}/backups",
         textfile_dir=TEXTFILE_DIR,
+        addressing_style=s.s3_addressing,
         # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
         work_dir=f"{s.data_mount_path}/tmp",  # nosec B108
         **managed,
