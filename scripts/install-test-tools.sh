@@ -38,6 +38,8 @@ done
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   missing+=(postgresql)
 fi
+# The backup tool runs on the host with the distribution's boto3, not the venv's (a test runs it so).
+/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_node_tools

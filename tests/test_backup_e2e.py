@@ -504,3 +504,29 @@ def test_multipart_upload_is_verified_by_content(s3, tmp_path):
     from components.backup.store import VerifyError
     with pytest.raises(VerifyError):
         store.verify("backups/test/big.bin", "0" * 64, path.stat().st_size, readback=True)
+
+
+def test_the_tool_uploads_with_the_hosts_own_apt_boto3(s3, tmp_path):
+    """The tool runs on the host with the distribution's python3-boto3 (cloud-init installs it;
+    an existing host is asked for it), not with our venv's. Debian 12 ships botocore 1.29 and
+    Ubuntu 24.04 1.34, older than the checksum options of botocore 1.36: found by `make e2e`,
+    where every backup failed with "unexpected keyword argument 'request_checksum_calculation'"."""
+    system = "/usr/bin/python3"
+    probe = subprocess.run([system, "-c", "import boto3, botocore; print(botocore.__version__)"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("no python3-boto3 from apt on this machine (scripts/install-test-tools.sh installs it)")
+    endpoint, client = s3
+    data = tmp_path / "object.bin"
+    data.write_bytes(os.urandom(70_000))
+    sha = hashlib.sha256(data.read_bytes()).hexdigest()
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from components.backup.store import Store, StoreSettings;"
+        "s = Store(StoreSettings(bucket=sys.argv[2], endpoint_url=sys.argv[3], region='us-east-1', addressing_style='path'));"
+        "s.upload_verified(sys.argv[4], 'backups/apt-boto3/object.bin', sys.argv[5], int(sys.argv[6]))"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([system, "-c", code, root, BUCKET, endpoint, str(data), sha, str(data.stat().st_size)],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert r.returncode == 0, f"botocore {probe.stdout.strip()}: {r.stderr[-1500:]}"
+    assert client.head_object(Bucket=BUCKET, Key="backups/apt-boto3/object.bin")["ContentLength"] == data.stat().st_size

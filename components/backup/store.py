@@ -40,6 +40,15 @@ class BackupEntry:
         return MANIFEST_NAME in self.files
 
 
+def checksum_options() -> dict[str, str]:
+    """botocore >= 1.36 adds CRC checksums by default, which COS and OSS reject or ignore; we
+    verify with our own sha256 instead. Older botocore (the hosts' apt python3-boto3: Debian 12
+    1.26, Ubuntu 24.04 1.34) adds none and refuses the options ("unexpected keyword argument"),
+    so they are passed only where botocore knows them."""
+    wanted = {"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required"}
+    return {k: v for k, v in wanted.items() if k in Config.OPTION_DEFAULTS}
+
+
 class Store:
     def __init__(self, settings: StoreSettings):
         self.settings = settings
@@ -50,11 +59,8 @@ class Store:
             region_name=settings.region,
             config=Config(
                 s3={"addressing_style": settings.addressing_style},
-                # botocore >= 1.36 adds CRC checksums by default, which COS and OSS reject or
-                # ignore; we verify with our own sha256 instead.
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
                 retries={"max_attempts": 5, "mode": "standard"},
+                **checksum_options(),
             ),
         )
         self.transfer = TransferConfig(
