@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: plan test coverage deps dev-deps tools lint clean bench-backup
+.PHONY: plan test e2e coverage deps dev-deps tools lint clean bench-backup
 
 $(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ plan: deps
 
 test: dev-deps tools
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The platform applied to this machine for real (root; README "What runs for real"): the real
+# Pulumi CLI and language host, a real Docker engine, local images, a private registry, the
+# host over SSH. Minutes, not seconds; CI runs it after `make test`.
+e2e: dev-deps tools
+	bash tests/e2e/run.sh $(PYTEST_ARGS)
 
 # Same suite with line coverage of components/; fails under COV_MIN percent (CI runs this one).
 COV_MIN ?= 80

@@ -111,6 +111,11 @@ cmd_start() {
     ls /etc/systemd/system >"$HOST_DIR/units-before"
     [[ -e /root/.ssh/known_hosts_xqfc ]] || echo /root/.ssh/known_hosts_xqfc >>"$HOST_DIR/made"
 
+    # systemd makes / a shared mount; this machine's is private, and node-exporter's rslave
+    # bind of / (runtime/monitoring.py) needs shared or slave. Put it back on stop.
+    findmnt -no PROPAGATION / >"$HOST_DIR/root-propagation"
+    [[ $(<"$HOST_DIR/root-propagation") == shared ]] || mount --make-rshared /
+
     getent group "$DOCKER_GROUP" >/dev/null || die "group $DOCKER_GROUP missing (engine.sh start makes it)"
     if ! id "$USER_NAME" >/dev/null 2>&1; then
         useradd --system --home-dir "$HOST_DIR/home" --create-home --shell /bin/bash -G "$DOCKER_GROUP" "$USER_NAME"
@@ -118,8 +123,10 @@ cmd_start() {
     fi
     # '*' rather than a locked '!': sshd without PAM refuses a locked account.
     usermod -p '*' "$USER_NAME"
-    printf 'Defaults:%s secure_path="%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n%s ALL=(ALL) NOPASSWD:ALL\n' \
-        "$USER_NAME" "$HOST_DIR/bin" "$USER_NAME" >"$SUDOERS"
+    # secure_path: the systemctl stand-in. env_keep DOCKER_HOST: root's docker (the backup
+    # job's `docker exec`) reaches the private engine, as it reaches /var/run/docker.sock on a VM.
+    printf 'Defaults:%s secure_path="%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nDefaults:%s env_keep += "DOCKER_HOST"\n%s ALL=(ALL) NOPASSWD:ALL\n' \
+        "$USER_NAME" "$HOST_DIR/bin" "$USER_NAME" "$USER_NAME" >"$SUDOERS"
     chmod 0440 "$SUDOERS"
     visudo -cf "$SUDOERS" >/dev/null
     write_systemctl
@@ -185,6 +192,9 @@ cmd_stop() {
         ssh-keygen -q -R "[127.0.0.1]:$PORT" -f /root/.ssh/known_hosts_xqfc >/dev/null 2>&1 || true
     fi
     rm -f /root/.ssh/known_hosts_xqfc.old
+    if [[ -f $HOST_DIR/root-propagation && $(<"$HOST_DIR/root-propagation") == private ]]; then
+        mount --make-rprivate /
+    fi
     rm -rf -- "$HOST_DIR"
 }
 

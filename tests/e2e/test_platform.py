@@ -1,0 +1,437 @@
+"""The dev stack of an existing host (cloud: ssh), applied to this machine for real.
+
+Started by tests/e2e/run.sh (`make e2e`), which provides the engine, the images in the private
+registry and the host (sshd on loopback, the deploy user). The tests run in file order: each
+scenario starts from the state the one before left. Figures are appended to
+build/e2e/figures.txt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import shlex
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from components.plan.run import run_stack
+from components.render.backup_schedule import POSTGRES_BACKUP, RESTORE_DRILL
+from tests.e2e.applier import ApplyError, E2eMocks, Host, apply, destroy, write_ssh_wrapper
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = ROOT / "build" / "e2e" / "figures.txt"
+DOMAIN = "e2e.xqfc.test"
+SERVICES = {
+    "postgresImage": "postgres", "redisImage": "redis", "nginxImage": "nginx", "prometheusImage": "prometheus",
+    "alertmanagerImage": "alertmanager", "grafanaImage": "grafana", "nodeExporterImage": "node-exporter",
+    "cadvisorImage": "cadvisor", "postgresExporterImage": "postgres-exporter", "redisExporterImage": "redis-exporter",
+    "nginxExporterImage": "nginx-exporter", "blackboxExporterImage": "blackbox-exporter",
+}
+# No port but nginx's is published on the host's outside address.
+PRIVATE_PORTS = (5432, 6379, 8000, 9090, 9093, 3000, 9100, 9113, 9115, 9121, 9187, 8080)
+
+
+def figure(text: str) -> None:
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with FIGURES.open("a") as fh:
+        fh.write(text + "\n")
+    print(text)
+
+
+def need(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        message = f"{name} unset: run through tests/e2e/run.sh (make e2e)"
+        if os.environ.get("XQFC_E2E_REQUIRED"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+def make_tls(directory: Path) -> tuple[str, str, Path]:
+    """A throwaway CA and a leaf for the site names: (fullchain, key, CA file)."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xqfc e2e CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, DOMAIN)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(DOMAIN), x509.DNSName(f"www.{DOMAIN}")]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    ca_file = directory / "ca.pem"
+    ca_file.write_bytes(ca.public_bytes(pem))
+    chain = (leaf.public_bytes(pem) + ca.public_bytes(pem)).decode()
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return chain, key_pem, ca_file
+
+
+@dataclass
+class World:
+    host: Host
+    workdir: Path
+    project: Path
+    registry: tuple[str, str, str]
+    ca_file: Path
+    s3: dict
+    overrides: dict = field(default_factory=dict)
+    moto: subprocess.Popen | None = None
+    # Generated secrets by resource name: kept from apply to apply, as the engine keeps state.
+    generated: dict = field(default_factory=dict)
+
+    def plan(self, **changes):
+        self.overrides.update(changes)
+        return run_stack("dev", self.overrides, root=self.project, mocks=E2eMocks(self.generated))
+
+    def apply(self, **changes):
+        start = time.monotonic()
+        result = apply(self.plan(**changes).resources, self.host, self.workdir, self.registry)
+        return result, time.monotonic() - start
+
+    def exec(self, container: str, *cmd: str, check: bool = True) -> str:
+        r = self.host.docker("exec", container, *cmd, check=check)
+        return r.stdout
+
+    def https(self, path: str = "/", method: str = "GET", body: bytes | None = None, host: str = DOMAIN,
+              headers: dict | None = None) -> tuple[int, dict, bytes]:
+        ctx = ssl.create_default_context(cafile=str(self.ca_file))
+        conn = http.client.HTTPSConnection("127.0.0.1", 443, context=ctx, timeout=10)
+        # SNI and certificate check for the site's name, though we dial loopback.
+        conn.sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 443), timeout=10), server_hostname=host)
+        conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    user, port, key = need("XQFC_E2E_USER"), int(need("XQFC_E2E_SSH_PORT")), need("XQFC_E2E_SSH_KEY")
+    registry = need("REGISTRY")
+    password = Path(need("REGISTRY_PASSWORD_FILE")).read_text().strip()
+    work = tmp_path_factory.mktemp("e2e")
+    write_ssh_wrapper(work / "sshbin", key)
+    docker_config = work / "docker-config"
+    docker_config.mkdir()
+    host = Host("127.0.0.1", port, user, key, work / "sshbin",
+                env={"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(docker_config), "HOME": str(work)})
+
+    s3_port = free_port()
+    moto = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{s3_port}"
+    s3 = {"endpoint": endpoint, "bucket": "xqfc-e2e-backups", "key": "AKIAE2EBACKUPWRITER01", "secret": "e2e-secret-access-key"}
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=s3["key"], aws_secret_access_key=s3["secret"])
+    for _ in range(50):
+        try:
+            client.create_bucket(Bucket=s3["bucket"])
+            break
+        except Exception:  # noqa: BLE001 - moto still starting
+            time.sleep(0.2)
+
+    chain, key_pem, ca_file = make_tls(work)
+    project = work / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (project / name).symlink_to(ROOT / name)
+    run_dir = os.environ.get("XQFC_E2E_RUN", "/run/xqfc-e2e")
+    stack = {
+        "xqfc:environment": "dev",
+        "xqfc:cloud": "ssh",
+        "xqfc:sshHosts": [f"127.0.0.1:{port}"],
+        "xqfc:deployUser": user,
+        "xqfc:sshPrivateKeyPath": key,
+        "xqfc:domain": DOMAIN,
+        "xqfc:adminCidrs": ["127.0.0.1/32"],
+        "xqfc:dockerRootDir": str(Path(os.environ.get("XQFC_CACHE", Path.home() / ".cache" / "xqfc")) / "docker"),
+        "xqfc:dataMountPath": f"{run_dir}/host/data",
+        "xqfc:s3Endpoint": endpoint,
+        "xqfc:s3Bucket": s3["bucket"],
+        "xqfc:tlsSource": "provided",
+        "xqfc:vmMemoryGb": 8,
+        "xqfc:logsEnabled": False,
+        "xqfc:appImage": f"{registry}/xqfc/app:v1",
+        "xqfc:registryServer": registry,
+        "xqfc:registryUsername": need("REGISTRY_USER"),
+        **{f"xqfc:{k}": f"{registry}/xqfc/{v}:local" for k, v in SERVICES.items()},
+    }
+    (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": stack}))
+    w = World(host, work, project, (registry, need("REGISTRY_USER"), password), ca_file, s3, moto=moto)
+    w.overrides = {
+        "registryPassword": {"secure": password},
+        "s3AccessKeyId": {"secure": s3["key"]},
+        "s3SecretAccessKey": {"secure": s3["secret"]},
+        "tlsCertificatePem": {"secure": chain},
+        "tlsPrivateKeyPem": {"secure": key_pem},
+    }
+    try:
+        yield w
+    finally:
+        try:
+            destroy(work, host)
+        finally:
+            moto.terminate()
+            moto.wait(10)
+
+
+def running(w: World) -> dict[str, dict]:
+    names = w.host.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    if not names:
+        return {}
+    data = json.loads(w.host.docker("inspect", *names).stdout)
+    return {c["Name"].lstrip("/"): c for c in data}
+
+
+# --- scenarios, in order ----------------------------------------------------------------------
+
+
+def test_first_apply_brings_the_platform_up(world):
+    result, seconds = world.apply()
+    figure(f"first apply (every resource, real host): {seconds:.1f} s, {len(result.steps)} operations")
+    slow = sorted(result.steps, key=lambda s: -s[2])[:5]
+    figure("  slowest: " + ", ".join(f"{n} {op} {t:.1f} s" for n, op, t in slow))
+
+
+def test_every_container_runs_healthy_with_the_declared_hardening(world):
+    plan = world.plan()
+    declared = {r.inputs["name"]: r.inputs for r in plan.of_type("docker:index/container:Container")}
+    # Health checks an image brings itself (cAdvisor's, every 30 s) may still be starting.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        live = running(world)
+        if all((c["State"].get("Health") or {}).get("Status", "healthy") == "healthy" for c in live.values()):
+            break
+        time.sleep(2)
+    for name, i in declared.items():
+        c = live[name]
+        state, hc = c["State"], c["Config"].get("Healthcheck")
+        assert state["Running"] and c["RestartCount"] == 0, (name, state, c["RestartCount"])
+        if hc:
+            assert state["Health"]["Status"] == "healthy", (name, state["Health"]["Log"][-1:])
+        host = c["HostConfig"]
+        assert host["ReadonlyRootfs"] is bool(i.get("readOnly")), name
+        assert host["CapDrop"] == ["ALL"] or host["CapDrop"] == ["all"], (name, host["CapDrop"])
+        assert "no-new-privileges:true" in host["SecurityOpt"], name
+        assert host["Memory"] == i["memory"] * 1024 * 1024, name
+        assert sorted(c.removeprefix("CAP_") for c in host["CapAdd"] or []) == sorted(i["capabilities"].get("adds") or []), name
+        if i.get("user"):
+            assert c["Config"]["User"] == i["user"], name
+    # The app, released by the script: blue, healthy, hardened like the rest.
+    app = live["xqfc-app-blue"]
+    assert app["State"]["Health"]["Status"] == "healthy" if app["Config"].get("Healthcheck") else app["State"]["Running"]
+    assert app["HostConfig"]["ReadonlyRootfs"] and app["Config"]["User"] == "10001:10001"
+
+
+def test_the_site_answers_over_https_through_nginx(world):
+    status, headers, body = world.https("/")
+    assert status == 200 and headers.get("x-app-version") == "v1", (status, headers, body[:200])
+    assert "max-age=" in headers.get("strict-transport-security", "")
+    status, headers, _ = world.https("/health")
+    assert status == 200
+    # Plain http is redirected, keeping the path.
+    conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=10)
+    conn.request("GET", "/some/path?x=1", headers={"Host": DOMAIN})
+    r = conn.getresponse()
+    assert r.status == 301 and r.getheader("Location") == f"https://{DOMAIN}/some/path?x=1"
+    conn.close()
+
+
+def test_the_app_reads_and_writes_postgres_and_redis(world):
+    body = json.dumps({"title": "三室两厅 near the river", "address": "城关镇 河滨路 8 号", "price": 880000, "bedrooms": 3}).encode()
+    status, _, data = world.https("/api/listings", "POST", body, headers={"Content-Type": "application/json"})
+    assert status in (200, 201), data
+    listing = json.loads(data)
+    status, _, data = world.https(f"/api/listings/{listing['id']}")
+    assert status == 200 and json.loads(data)["title"] == "三室两厅 near the river"
+    # Written to PostgreSQL, cached in Redis.
+    rows = world.exec("xqfc-postgres", "psql", "-U", "xqfc", "-d", "xqfc", "-tAc", "SELECT count(*) FROM listings")
+    assert int(rows.strip()) >= 1
+
+
+def test_no_data_or_monitoring_port_is_reachable_from_outside(world):
+    outside = subprocess.run(["ip", "-4", "-o", "route", "get", "192.0.2.1"], capture_output=True, text=True).stdout
+    address = outside.split(" src ")[1].split()[0] if " src " in outside else None
+    if not address:
+        pytest.skip("no outside address on this machine")
+    for port in PRIVATE_PORTS:
+        with socket.socket() as s:
+            s.settimeout(1)
+            assert s.connect_ex((address, port)) != 0, f"{address}:{port} answers from outside"
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((address, 443)) == 0, "nginx's 443 must answer on the outside address"
+
+
+def test_prometheus_scrapes_every_target_and_loads_every_rule(world):
+    deadline = time.monotonic() + 90
+    down: list = []
+    while time.monotonic() < deadline:
+        targets = json.loads(world.exec("xqfc-prometheus", "wget", "-qO-", "http://127.0.0.1:9090/api/v1/targets"))
+        active = targets["data"]["activeTargets"]
+        down = [(t["labels"].get("job"), t["scrapeUrl"], t.get("lastError")) for t in active if t["health"] != "up"]
+        if active and not down:
+            break
+        time.sleep(3)
+    assert not down, down
+    rules = json.loads(world.exec("xqfc-prometheus", "wget", "-qO-", "http://127.0.0.1:9090/api/v1/rules"))
+    groups = rules["data"]["groups"]
+    assert groups and all(r["health"] == "ok" for g in groups for r in g["rules"])
+    figure(f"prometheus: {len(active)} targets up, {sum(len(g['rules']) for g in groups)} rules loaded")
+    status = world.exec("xqfc-alertmanager", "wget", "-qO-", "http://127.0.0.1:9093/-/ready")
+    assert "OK" in status or status.strip() == ""
+
+
+def unit_command(text: str) -> str:
+    """A oneshot unit's [Service] as one shell line: its user, folder, environment and ExecStart.
+
+    Only the directives the backup units use; anything else in [Service] that changes how the
+    command runs fails here rather than being ignored.
+    """
+    known = {"Type", "WorkingDirectory", "EnvironmentFile", "Environment", "ExecStart", "User", "TimeoutStartSec",
+             "Nice", "IOSchedulingClass", "PrivateTmp", "ProtectHome", "ProtectSystem", "NoNewPrivileges", "ReadWritePaths",
+             "UMask"}
+    section, env, fields = "", [], {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            assert key in known, f"unit directive {key} is not run by this test"
+            if key == "Environment":
+                env += shlex.split(value)
+            else:
+                fields[key] = value
+    exports = " ".join(shlex.quote(e) for e in env)
+    umask = f"umask {fields['UMask']} && " if "UMask" in fields else ""
+    return (f"{umask}cd {fields['WorkingDirectory']} && set -a && . {fields['EnvironmentFile']} && set +a && "
+            f"exec env {exports} {fields['ExecStart']}"), fields.get("User", "root")
+
+
+def test_backup_and_restore_drill_run_their_real_command_lines(world):
+    units = Path("/etc/systemd/system")
+    for unit in (f"{POSTGRES_BACKUP}.service", f"{RESTORE_DRILL}.service"):
+        command, user = unit_command((units / unit).read_text())
+        start = time.monotonic()
+        r = world.host.ssh(f"sudo -n -u {user} sh -c {shlex.quote(command)}")
+        assert r.returncode == 0, (unit, r.stdout[-2000:], r.stderr[-3000:])
+        figure(f"{unit} (its ExecStart, against the running PostgreSQL and moto S3): {time.monotonic() - start:.1f} s")
+    client = boto3.client("s3", endpoint_url=world.s3["endpoint"], region_name="us-east-1",
+                          aws_access_key_id=world.s3["key"], aws_secret_access_key=world.s3["secret"])
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=world.s3["bucket"]).get("Contents", [])]
+    assert any(k.startswith("backups/") and k.endswith(".dump.zst") for k in keys), keys
+
+
+def test_a_second_apply_changes_nothing(world):
+    result, seconds = world.apply()
+    assert result.steps == [], result.steps
+    figure(f"no-op apply: {seconds:.1f} s")
+
+
+class Load:
+    """HTTPS clients through nginx for the length of a release."""
+
+    def __init__(self, world: World, clients: int = 4):
+        self.world, self.stop, self.ok, self.failed, self.versions = world, threading.Event(), 0, [], {}
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(clients)]
+        self.lock = threading.Lock()
+
+    def run(self):
+        # Under nginx's per-client rate limit (20 r/s, render/nginx.py RateLimit): every client
+        # here shares 127.0.0.1, and a 429 would be the limit working, not the release failing.
+        while not self.stop.wait(0.25):
+            try:
+                status, headers, _ = self.world.https("/")
+                with self.lock:
+                    if status == 200:
+                        self.ok += 1
+                        v = headers.get("x-app-version")
+                        self.versions[v] = self.versions.get(v, 0) + 1
+                    else:
+                        self.failed.append(status)
+            except Exception as e:  # noqa: BLE001 - any failure counts
+                with self.lock:
+                    self.failed.append(repr(e))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(1)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(1)
+        self.stop.set()
+        for t in self.threads:
+            t.join(15)
+
+
+def test_release_v2_under_load_fails_no_request(world):
+    with Load(world) as load:
+        result, seconds = world.apply(appImage=f"{world.registry[0]}/xqfc/app:v2")
+    assert any(n.endswith("-app-release") and op == "update" for n, op, _ in result.steps), result.steps
+    figure(f"release v1->v2 under load: {seconds:.1f} s, {load.ok + len(load.failed)} requests, "
+           f"{len(load.failed)} failed, versions {load.versions}")
+    assert not load.failed, load.failed[:5]
+    assert world.https("/")[1].get("x-app-version") == "v2"
+
+
+def test_a_release_that_fails_its_health_check_fails_and_leaves_v2_serving(world):
+    with Load(world) as load:
+        with pytest.raises(ApplyError) as info:
+            world.apply(appImage=f"{world.registry[0]}/xqfc/app:v3")
+    figure(f"failed release v3 under load: {load.ok + len(load.failed)} requests, {len(load.failed)} failed, "
+           f"versions {load.versions}")
+    assert "health" in str(info.value).lower(), str(info.value)[-500:]
+    assert not load.failed, load.failed[:5]
+    assert world.https("/")[1].get("x-app-version") == "v2"
+    # Back to what serves, so the state matches the host.
+    world.overrides["appImage"] = f"{world.registry[0]}/xqfc/app:v2"
+
+
+def test_an_nginx_config_change_reloads_without_restarting_the_container(world):
+    before = running(world)["xqfc-nginx"]
+    result, _ = world.apply(clientMaxBodyMb=30)
+    after = running(world)["xqfc-nginx"]
+    assert any("edge-reload" in n for n, _, _ in result.steps), result.steps
+    assert after["Id"] == before["Id"] and after["State"]["StartedAt"] == before["State"]["StartedAt"]
+    conf = world.exec("xqfc-nginx", "cat", "/etc/xqfc-nginx/nginx.conf")
+    assert "client_max_body_size 30m;" in conf
+
+
+def test_destroy_leaves_no_container_network_or_volume(world):
+    destroy(world.workdir, world.host)
+    # The app colours are the release script's: its `remove` (the release's delete) takes them.
+    assert running(world) == {}
+    networks = world.host.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert not [n for n in networks if n.startswith("xqfc-")], networks
+    volumes = world.host.docker("volume", "ls", "--format", "{{.Name}}").stdout.split()
+    assert not [v for v in volumes if v.startswith("xqfc-")], volumes
