@@ -31,6 +31,9 @@ LOG=$RUN_DIR/dockerd.log
 STATE=$RUN_DIR/host-state   # what the host looked like before dockerd started
 PACKAGES=(docker.io containerd runc iptables mmdebstrap pigz tini curl ca-certificates)
 
+# shellcheck source=tests/e2e/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 log() { printf 'engine: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -40,18 +43,7 @@ need_root() {
 
 cmd_install() {
     need_root
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    ((${#missing[@]} == 0)) && return 0
-    log "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    # An apt index older than a day may point at files the mirror no longer has.
-    if [[ -z $(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1) ]]; then
-        apt-get update -qq >&2
-    fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    apt_install_missing "${PACKAGES[@]}"
 }
 
 print_env() {

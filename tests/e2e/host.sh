@@ -29,25 +29,15 @@ PACKAGES=(openssh-server openssh-client sudo zstd python3-boto3 systemd)
 # folder, runtime/monitoring.py TEXTFILE_DIR, the backup units, Pulumi's SSH known_hosts).
 PLATFORM_PATHS=(/srv/xqfc /var/lib/xqfc /var/lib/prometheus/node-exporter)
 
+# shellcheck source=tests/e2e/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 log() { printf 'host: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (a user, sshd and sudoers are made)"
 
 cmd_install() {
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    ((${#missing[@]} == 0)) && return 0
-    log "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if [[ -z $(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1) ]]; then
-        apt-get update -qq >&2
-    fi
-    # policy-rc.d: the package must not start the system's own sshd on port 22.
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || { rm -f /usr/sbin/policy-rc.d; exit 1; }
-    rm -f /usr/sbin/policy-rc.d
+    apt_install_missing "${PACKAGES[@]}"
 }
 
 print_env() {
