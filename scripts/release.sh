@@ -111,6 +111,23 @@ container_exists() {
 
 remove_container() {
   "$DOCKER" rm -f "$1" >/dev/null 2>&1 || log "warning: could not remove $1"
+  # A container that died can leave its endpoint on a network behind; the next container of
+  # that name then fails with "endpoint with name ... already exists". Drop any such leftover.
+  for net in $EDGE_NETWORK $APP_NETWORKS; do
+    "$DOCKER" network disconnect -f "$net" "$1" >/dev/null 2>&1 || true
+  done
+}
+
+# A new colour that failed after `docker run`: show why (its state and last log lines, which
+# go with the container), remove it and everything it left, and stop with the old colour serving.
+abandon() {
+  name=$1 code=$2
+  shift 2
+  state=$("$DOCKER" inspect -f '{{.State.Status}} (exit code {{.State.ExitCode}}{{if .State.Error}}, {{.State.Error}}{{end}})' "$name" 2>/dev/null || echo unknown)
+  log "$name is $state; its last log lines:"
+  "$DOCKER" logs --tail "${LOG_LINES:-30}" "$name" 2>&1 | sed 's/^/  | /' >&2 || true
+  remove_container "$name"
+  die "$code" "$*; ${current_colour:-nothing} still serving"
 }
 
 # Same text as components/render/nginx.py render_upstream(); a test keeps them equal.
@@ -169,10 +186,14 @@ container_address() {
 }
 
 wait_healthy() {
-  address=$1
+  address=$1 container=${2:-}
   deadline=$(($(date +%s) + HEALTH_TIMEOUT))
   ok=0
   while :; do
+    # A container that crashed will never answer: say so now, not after HEALTH_TIMEOUT.
+    if [ -n "$container" ] && [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
+      return 2
+    fi
     if "$CURL" -fsS -o /dev/null --max-time 3 "http://$address$HEALTH_PATH" 2>/dev/null; then
       ok=$((ok + 1))
       [ "$ok" -ge "$HEALTH_SUCCESSES" ] && return 0
@@ -242,23 +263,20 @@ deploy() {
   fi
   address=$(container_address "$name" || true)
   case $address in
-    :* | '' | *' '*)
-      remove_container "$name"
-      die 4 "no address for $name on $EDGE_NETWORK"
-      ;;
+    :* | '' | *' '*) abandon "$name" 4 "$name exited at start (no address on $EDGE_NETWORK)" ;;
   esac
 
   log "waiting up to ${HEALTH_TIMEOUT}s for http://$address$HEALTH_PATH"
-  if ! wait_healthy "$address"; then
-    "$DOCKER" logs --tail 50 "$name" >&2 2>&1 || true
-    remove_container "$name"
-    die 5 "$name never became healthy; ${current_colour:-nothing} still serving"
-  fi
+  wait_healthy "$address" "$name" && healthy=0 || healthy=$?
+  case $healthy in
+    0) ;;
+    2) abandon "$name" 5 "$name stopped running before it became healthy" ;;
+    *) abandon "$name" 5 "$name never became healthy" ;;
+  esac
 
   log "switching nginx to $name ($address)"
   if ! switch_upstream "$address"; then
-    remove_container "$name"
-    die 6 "nginx rejected the switch; ${current_colour:-nothing} still serving"
+    abandon "$name" 6 "nginx rejected the switch"
   fi
   state_write "$colour" "$image" "$current_image"
   printf '%s %s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$colour" "$image" "$address" \

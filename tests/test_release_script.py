@@ -160,6 +160,23 @@ def test_migration_runs_with_the_apps_hardening(bare):
     assert migrate[-4:] == ["app:v1", "alembic", "upgrade", "head"]
 
 
+def test_a_colour_that_crashes_at_start_is_reported_with_its_logs_and_leaves_nothing_behind(bare):
+    run, calls, tmp = bare
+    assert run("deploy", "app:v1").returncode == 0
+    before = (tmp / "upstream" / "app.conf").read_text()
+    result = run("deploy", "app:v2-crash")
+    # 4: gone before it had an address; 5: gone before it answered. Either way at once, not
+    # after HEALTH_TIMEOUT, and with the container's own error: its logs go with it.
+    assert result.returncode in (4, 5), result.stderr
+    assert "stopped running" in result.stderr or "exited at start" in result.stderr, result.stderr
+    assert "deliberately broken at start" in result.stderr, result.stderr
+    assert "blue still serving" in result.stderr
+    assert (tmp / "upstream" / "app.conf").read_text() == before
+    # No stale endpoint blocks the next release into that colour.
+    retry = run("deploy", "app:v3")
+    assert retry.returncode == 0, retry.stderr
+
+
 def test_remove_clears_both_colours_and_state(bare):
     run, calls, tmp = bare
     assert run("deploy", "app:v1").returncode == 0

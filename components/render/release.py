@@ -25,6 +25,8 @@ class ReleaseLayout:
     nginx_container: str
     nginx_conf: str
     log_opts: Mapping[str, str]
+    # Fixed edge addresses of the blue and green containers (runtime/containers.py).
+    app_addresses: tuple[str, str] = ("", "")
 
 
 def docker_run_args(s: Settings, log_opts: Mapping[str, str]) -> list[str]:
@@ -47,6 +49,8 @@ def render_release_conf(s: Settings, layout: ReleaseLayout) -> str:
         "APP_NAME": "xqfc-app",
         "APP_PORT": str(s.app_port),
         "EDGE_NETWORK": "xqfc-edge",
+        "APP_IP_BLUE": layout.app_addresses[0],
+        "APP_IP_GREEN": layout.app_addresses[1],
         "APP_NETWORKS": "xqfc-data xqfc-monitoring",
         # Prometheus scrapes `app:<port>` on the monitoring network.
         "APP_NETWORK_ALIAS": "app",

@@ -19,7 +19,7 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from components.render.release import ReleaseLayout, render_env_file, render_release_conf
-from components.runtime.containers import LOG_OPTS, remote_image
+from components.runtime.containers import APP_ADDRESSES, LOG_OPTS, remote_image
 from components.runtime.edge import CONF_DIR as NGINX_CONF_DIR
 from components.runtime.edge import CONTAINER as NGINX_CONTAINER
 from components.runtime.edge import UPSTREAM_HOST_FILE
@@ -40,6 +40,7 @@ LAYOUT = ReleaseLayout(
     nginx_container=NGINX_CONTAINER,
     nginx_conf=NGINX_CONF,
     log_opts=LOG_OPTS,
+    app_addresses=(APP_ADDRESSES["blue"], APP_ADDRESSES["green"]),
 )
 
 

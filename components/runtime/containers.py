@@ -24,6 +24,12 @@ class Hardening:
     # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
     tmpfs: dict[str, str] = field(default_factory=lambda: {"/tmp": "rw,noexec,nosuid,size=64m"})  # nosec B108
     cpus: float | None = None
+    # Docker's init (tini) forwards stop signals to the main process. An image that starts as
+    # root and drops to another user runs its main process under a uid that tini, with every
+    # capability dropped (no KILL), may not signal ("Operation not permitted"): its `docker
+    # stop` becomes a kill. Such an image runs without it when its main process reaps its own
+    # children (PostgreSQL's postmaster does).
+    init: bool = True
 
 
 def hardened(h: Hardening) -> dict[str, Any]:
@@ -37,7 +43,7 @@ def hardened(h: Hardening) -> dict[str, Any]:
         "log_driver": "json-file",
         "log_opts": LOG_OPTS,
         "restart": "unless-stopped",
-        "init": True,
+        "init": h.init,
     }
     if h.user:
         kwargs["user"] = h.user
@@ -60,6 +66,11 @@ def remote_image(name: str, ref: str, opts: pulumi.ResourceOptions) -> docker.Re
 
 
 SUBNETS = {"edge": "172.30.1.0/24", "data": "172.30.2.0/24", "monitoring": "172.30.3.0/24"}
+# Docker hands out addresses from this upper half only, so the lower half can be pinned: the
+# app colours have fixed edge addresses (nginx's upstream names one), which a dockerd restart
+# or host reboot, starting containers in another order, can no longer give to someone else.
+DYNAMIC_RANGE = {"edge": "172.30.1.128/25"}
+APP_ADDRESSES = {"blue": "172.30.1.10", "green": "172.30.1.11"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ class Networks(pulumi.ComponentResource):
             # Fixed subnets: nginx's status endpoint allows exactly the monitoring subnet.
             return docker.Network(
                 f"{name}-{role}", name=f"xqfc-{role}", driver="bridge", internal=internal,
-                ipam_configs=[docker.NetworkIpamConfigArgs(subnet=SUBNETS[role])], opts=child,
+                ipam_configs=[docker.NetworkIpamConfigArgs(subnet=SUBNETS[role], ip_range=DYNAMIC_RANGE.get(role))], opts=child,
             )
 
         self.edge = network("edge")

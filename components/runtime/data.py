@@ -108,9 +108,11 @@ class Postgres(pulumi.ComponentResource):
             # Let PostgreSQL finish a checkpoint instead of being killed mid-write.
             stop_timeout=60,
             stop_signal="SIGINT",
-            # The entrypoint starts as root to own PGDATA, then drops to the postgres user.
+            # The entrypoint starts as root to own PGDATA, then drops to the postgres user; the
+            # postmaster is PID 1 itself so that the stop signal reaches it (Hardening.init).
             **hardened(Hardening(
                 memory_mb=args.memory_mb,
+                init=False,
                 cap_add=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108

@@ -6,6 +6,7 @@
 #   v1, v2   working releases that differ only in APP_VERSION (GET /version, X-App-Version)
 #   v3       BROKEN=health: /health answers 503 (the release script's health gate must refuse it)
 #   v4       BROKEN=migration: `alembic upgrade head` exits 1 (the migration gate); not built by default
+#   v5       BROKEN=start: the server exits at start, like an image whose code cannot even import
 #
 # Local tags: $APP_IMAGE_REPO:<version> (default xqfc/app). --push: $REGISTRY/xqfc/app:<version>
 # through tests/e2e/registry.sh (start it first). Docker is whatever $DOCKER_HOST names, e.g.
@@ -43,8 +44,9 @@ for version in "${versions[@]}"; do
   case $version in
     v3) broken=health ;;
     v4) broken=migration ;;
+    v5) broken=start ;;
     v[0-9]*) broken= ;;
-    *) log "unknown version '$version' (v1, v2, v3 = broken health, v4 = broken migration)"; exit 2 ;;
+    *) log "unknown version '$version' (v1, v2, v3 = broken health, v4 = broken migration, v5 = crashes at start)"; exit 2 ;;
   esac
   t=$(now)
   build_log=$(mktemp)

@@ -325,6 +325,8 @@ def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, host: Ho
             a.append("--internal")
         for ipam in i.get("ipamConfigs") or []:
             a += ["--subnet", ipam["subnet"]]
+            if ipam.get("ipRange"):
+                a += ["--ip-range", ipam["ipRange"]]
         host.docker(*a, i["name"])
         return "create"
     if r.type == VOLUME:

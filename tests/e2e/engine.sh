@@ -6,6 +6,7 @@
 #   tests/e2e/engine.sh env       print the `export ...` lines again
 #   tests/e2e/engine.sh status    exit 0 when the engine answers
 #   tests/e2e/engine.sh stop      stop it by PID; remove the bridges and iptables rules it added
+#   tests/e2e/engine.sh restart   stop dockerd and start it again (a host reboot, for the engine)
 #
 # Use:  eval "$(sudo tests/e2e/engine.sh start)"   (as root: eval "$(tests/e2e/engine.sh start)")
 #
@@ -130,8 +131,7 @@ remove_iptables() {
     done
 }
 
-cmd_stop() {
-    need_root
+stop_daemon() {
     local pid i
     if pid=$(running_pid); then
         kill -TERM "$pid"
@@ -151,6 +151,21 @@ cmd_stop() {
             kill -TERM "$p" 2>/dev/null || true
         fi
     done
+}
+
+# What a host reboot does to the engine: dockerd and its containers stop, then dockerd starts
+# and restarts the containers by their restart policy (in whatever order it likes).
+cmd_restart() {
+    need_root
+    stop_daemon
+    sleep 1
+    cmd_start >/dev/null
+    log "restarted"
+}
+
+cmd_stop() {
+    need_root
+    stop_daemon
     local link
     while IFS= read -r link; do
         [[ -f $STATE/links ]] && grep -qx -- "$link" "$STATE/links" && continue
@@ -177,7 +192,8 @@ case ${1:-} in
     install) cmd_install ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
+    restart) cmd_restart ;;
     env) print_env ;;
     status) cmd_status ;;
-    *) die "usage: $0 install|start|stop|env|status" ;;
+    *) die "usage: $0 install|start|stop|restart|env|status" ;;
 esac

@@ -38,7 +38,7 @@ export XQFC_E2E_BIN
 
 eval "$(bash tests/e2e/engine.sh start)"
 timed "service images (cached by content)" bash tests/e2e/images/build.sh
-timed "app images v1 v2 v3" bash examples/app/build.sh
+timed "app images v1 v2 v3 v5" bash examples/app/build.sh v1 v2 v3 v5
 bash tests/e2e/registry.sh start
 eval "$(bash tests/e2e/registry.sh env)"
 push_all() {
@@ -47,7 +47,7 @@ push_all() {
         name=${img#xqfc-e2e/}
         bash tests/e2e/registry.sh push "$img" "xqfc/${name%%:*}:local" >/dev/null
     done
-    for v in v1 v2 v3; do bash tests/e2e/registry.sh push "xqfc/app:$v" "xqfc/app:$v" >/dev/null; done
+    for v in v1 v2 v3 v5; do bash tests/e2e/registry.sh push "xqfc/app:$v" "xqfc/app:$v" >/dev/null; done
 }
 timed "push to the private registry" push_all
 eval "$(bash tests/e2e/host.sh start)"

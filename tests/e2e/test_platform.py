@@ -197,7 +197,8 @@ def world(tmp_path_factory):
         yield w
     finally:
         try:
-            destroy(work, host)
+            if not os.environ.get("XQFC_E2E_KEEP"):  # keep the stack up to look at it
+                destroy(work, host)
         finally:
             moto.terminate()
             moto.wait(10)
@@ -425,6 +426,108 @@ def test_an_nginx_config_change_reloads_without_restarting_the_container(world):
     assert after["Id"] == before["Id"] and after["State"]["StartedAt"] == before["State"]["StartedAt"]
     conf = world.exec("xqfc-nginx", "cat", "/etc/xqfc-nginx/nginx.conf")
     assert "client_max_body_size 30m;" in conf
+
+
+# --- recovery: stops, crashes and reboots (the platform recovers by itself) -----------------
+
+
+def logs(world: World, name: str, since: str | None = None) -> str:
+    r = world.host.docker("logs", *(["--since", since] if since else []), name, check=False)
+    return r.stdout + r.stderr
+
+
+def wait_serving(world: World, timeout: float = 180) -> tuple[float, int]:
+    """Seconds until the site serves the app again, and the requests that failed meanwhile."""
+    start, failed = time.monotonic(), 0
+    while time.monotonic() - start < timeout:
+        try:
+            status, headers, _ = world.https("/api/listings")
+            if status == 200 and headers.get("x-app-version"):
+                return time.monotonic() - start, failed
+            failed += 1
+        except Exception:  # noqa: BLE001 - down is what we are timing
+            failed += 1
+        time.sleep(0.5)
+    raise AssertionError(f"the site did not serve again within {timeout} s ({failed} failed requests)")
+
+
+def wait_healthy_container(world: World, name: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = running(world).get(name, {}).get("State", {})
+        if state.get("Running") and (state.get("Health") or {}).get("Status", "healthy") == "healthy":
+            return
+        time.sleep(1)
+    raise AssertionError(f"{name} is not back and healthy: {state}")
+
+
+def test_postgres_stops_cleanly_and_starts_without_recovery(world):
+    start = time.monotonic()
+    world.host.docker("stop", "xqfc-postgres")
+    took = time.monotonic() - start
+    stopped = logs(world, "xqfc-postgres")
+    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    world.host.docker("start", "xqfc-postgres")
+    wait_healthy_container(world, "xqfc-postgres")
+    started = logs(world, "xqfc-postgres", since)
+    figure(f"docker stop xqfc-postgres: {took:.1f} s")
+    # The stop signal (SIGINT, a fast shutdown) reached the postmaster: no kill, no crash recovery.
+    assert "database system is shut down" in stopped, stopped[-1500:]
+    assert "not properly shut down" not in started and "automatic recovery" not in started, started[-1500:]
+    seconds, failed = wait_serving(world)
+    figure(f"site serving again after the PostgreSQL restart: {seconds:.1f} s, {failed} failed requests")
+
+
+def main_pid(world: World, name: str) -> int:
+    """The container's main process on this machine: PID 1's child under Docker's init, else PID 1."""
+    c = running(world)[name]
+    pid = c["State"]["Pid"]
+    if c["HostConfig"].get("Init"):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pid = int(children[0])
+    return pid
+
+
+def test_a_killed_main_process_is_restarted_and_the_app_recovers_its_connections(world):
+    app = next(n for n, c in running(world).items() if n.startswith("xqfc-app-") and c["State"]["Running"])
+    for name in ("xqfc-postgres", "xqfc-redis", "xqfc-nginx", app):
+        before = running(world)[name]["RestartCount"]
+        os.kill(main_pid(world, name), 9)
+        deadline = time.monotonic() + 60
+        while running(world)[name]["RestartCount"] == before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert running(world)[name]["RestartCount"] == before + 1, f"{name} was not restarted by its policy"
+        wait_healthy_container(world, name)
+        seconds, failed = wait_serving(world)
+        figure(f"kill -9 of {name}'s main process: serving again after {seconds:.1f} s, {failed} failed requests")
+        # The app reads the database and the cache again without a release.
+        status, _, data = world.https("/api/listings/1")
+        assert status == 200, (name, status, data[:300])
+
+
+def test_the_site_comes_back_after_each_of_three_engine_restarts(world):
+    engine = ROOT / "tests" / "e2e" / "engine.sh"
+    for n in range(1, 4):
+        subprocess.run(["bash", str(engine), "restart"], check=True, capture_output=True, text=True)
+        seconds, failed = wait_serving(world)
+        figure(f"engine restart {n} (a reboot, for the containers): serving again after {seconds:.1f} s, "
+               f"{failed} failed requests")
+
+
+def test_a_release_that_crashes_at_start_reports_why_and_the_next_release_works(world):
+    registry = world.registry[0]
+    with pytest.raises(ApplyError) as info:
+        world.apply(appImage=f"{registry}/xqfc/app:v5")
+    message = str(info.value)
+    assert "deliberately broken at start" in message, message[-1500:]
+    assert "still serving" in message, message[-1500:]
+    assert world.https("/")[1].get("x-app-version") == "v2"
+    names = world.host.docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    assert len([n for n in names if n.startswith("xqfc-app-")]) == 1, names
+    # Nothing left behind blocks the next release.
+    _, seconds = world.apply(appImage=f"{registry}/xqfc/app:v1")
+    figure(f"release after a crashed one (v5 -> v1): {seconds:.1f} s")
+    assert world.https("/")[1].get("x-app-version") == "v1"
 
 
 def test_destroy_leaves_no_container_network_or_volume(world):

@@ -4,7 +4,8 @@ Implements just the subcommands the release script uses, with the same argument 
 and keeps its state in $FAKE_DOCKER_DIR:
   run --rm ... IMAGE CMD...   a migration: fails when the image tag contains "bad-migration"
   run -d --name N ... IMAGE   starts standin_app.py on a free 127.0.0.1 port; its /health
-                              answers 500 when the image tag contains "unhealthy"
+                              answers 500 when the image tag contains "unhealthy"; a tag
+                              containing "crash" exits at start with an error in its log
   inspect -f FMT N            "true"/"false" for .State.Running, "127.0.0.1:<port>" for the
                               address format (which must name the edge network), else an id
   pull IMAGE                  fails when the tag contains "missing"
@@ -99,6 +100,22 @@ def cmd_run(args: list[str]) -> None:
     name = opts.get("--name") or fail("fake docker needs --name")
     if record(name):
         fail(f'Conflict. The container name "/{name}" is already in use', 125)
+    if "crash" in tag:
+        # Like a real crash at start: `run -d` succeeds, the process is gone, its log says why,
+        # and (as Docker can) an endpoint of it stays behind on the network.
+        (STATE / f"{name}.log").write_text("Traceback (most recent call last):\nImportError: deliberately broken at start\n")
+        dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+        dead.wait()
+        CONTAINERS.mkdir(exist_ok=True)
+        (CONTAINERS / f"{name}.json").write_text(json.dumps({
+            "name": name, "image": image, "pid": dead.pid, "port": 0, "networks": opts["networks"], "labels": opts["labels"],
+        }))
+        (STATE / "stale-endpoints").mkdir(exist_ok=True)
+        (STATE / "stale-endpoints" / name).touch()
+        print(f"fake{dead.pid:060d}")
+        return
+    if (STATE / "stale-endpoints" / name).exists():
+        fail(f"endpoint with name {name} already exists in network {opts['networks'][0]}", 125)
     port_file = STATE / f"{name}.port"
     port_file.unlink(missing_ok=True)
     with open(STATE / f"{name}.log", "w") as log:
@@ -178,6 +195,9 @@ def cmd_logs(args: list[str]) -> None:
 
 
 def cmd_network(args: list[str]) -> None:
+    if args[:2] == ["disconnect", "-f"] and len(args) == 4:
+        (STATE / "stale-endpoints" / args[3]).unlink(missing_ok=True)
+        return
     if args[:1] == ["connect"] and len(args) == 5 and args[1] == "--alias":
         args = [args[0], *args[3:]]
     if args[:1] != ["connect"] or len(args) != 3:

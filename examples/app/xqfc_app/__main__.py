@@ -8,13 +8,17 @@ import sys
 
 import uvicorn
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, broken
 from .main import create_app
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if "start" in broken():
+        # The crash-at-start drill (build arg BROKEN=start): the release must report this line.
+        print("xqfc_app: deliberately broken at start (BROKEN=start)", file=sys.stderr)
+        return 70  # EX_SOFTWARE
     try:
         cfg = Config.from_env()
     except ConfigError as exc:
