@@ -161,7 +161,7 @@ def test_migration_runs_with_the_apps_hardening(bare):
 
 
 def test_a_colour_that_crashes_at_start_is_reported_with_its_logs_and_leaves_nothing_behind(bare):
-    run, calls, tmp = bare
+    run, _, tmp = bare
     assert run("deploy", "app:v1").returncode == 0
     before = (tmp / "upstream" / "app.conf").read_text()
     result = run("deploy", "app:v2-crash")

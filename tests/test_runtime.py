@@ -228,3 +228,18 @@ def test_secret_config_files_are_readable_only_by_their_container_user(plan):
     assert am.inputs["stdin"] == MASK
     alertmanager = containers(plan)["xqfc-alertmanager"]
     assert alertmanager.inputs["user"] == "65534:65534"
+
+
+def test_app_colours_have_edge_addresses_docker_never_hands_out(plan):
+    """After a dockerd restart or reboot, containers start in any order; nginx's upstream names
+    the live colour's address, so that address must stay the colour's (docs/releases.md)."""
+    import ipaddress
+
+    edge = next(r for r in plan.of_type(NETWORK) if r.inputs["name"] == "xqfc-edge")
+    (ipam,) = edge.inputs["ipamConfigs"]
+    subnet, dynamic = ipaddress.ip_network(ipam["subnet"]), ipaddress.ip_network(ipam["ipRange"])
+    conf = plan.artifacts["release/release.conf"]
+    pinned = [ipaddress.ip_address(re.search(rf"^APP_IP_{c}=(\S+)$", conf, re.M).group(1)) for c in ("BLUE", "GREEN")]
+    assert len(set(pinned)) == 2
+    for address in pinned:
+        assert address in subnet and address not in dynamic, (address, subnet, dynamic)

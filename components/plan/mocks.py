@@ -161,6 +161,10 @@ class CloudMocks(pulumi.runtime.Mocks):
                 certificateNotAfter="2027-02-21T00:00:00Z",
                 certificateUrl="https://acme.invalid/cert/1",
             )
+        elif t == "docker:index/remoteImage:RemoteImage":
+            # The provider's id is the pulled image's sha256; the reference stands for it here, so
+            # a plan shows the image every container runs.
+            state.update(imageId=args.inputs["name"])
         elif t == "random:index/randomPassword:RandomPassword":
             state.update(result="m" * int(args.inputs.get("length", 16)), bcryptHash="$2a$mock")
         elif t == "tls:index/privateKey:PrivateKey":

@@ -48,6 +48,13 @@ class ImageContract:
     stand_in: bool = False            # True: the local image only imitates the service (no Debian package)
     unverified: tuple[str, ...] = ()  # fields that could not be confirmed from a source
     notes: str = ""
+    # uid of the process `docker stop` signals (the one the entrypoint finally execs), when it
+    # is not `uid`: nginx's master stays root and only its workers run as nginx.
+    main_uid: int | None = None
+
+    @property
+    def signalled_uid(self) -> int:
+        return self.uid if self.main_uid is None else self.main_uid
 
 
 _BUSYBOX = ("sh", "wget")  # busybox applets in alpine and quay.io/prometheus/busybox bases
@@ -106,7 +113,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "nginx_image": ImageContract(
         upstream="nginx:1.28-alpine",
-        user="nginx", uid=101, gid=101,
+        user="nginx", uid=101, gid=101, main_uid=0,
         entrypoint=("/docker-entrypoint.sh nginx -g 'daemon off;': runs/sources /docker-entrypoint.d/*.sh|*.envsh "
                     "(ipv6 listen, local resolvers, envsubst templates, worker tuning), then execs nginx. The master "
                     "stays root (no USER); workers switch to `user nginx` from nginx.conf. STOPSIGNAL SIGQUIT."),

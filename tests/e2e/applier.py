@@ -56,9 +56,6 @@ class E2eMocks(CloudMocks):
             alphabet = string.ascii_letters + string.digits
             length = int(args.inputs.get("length", 16))
             state["result"] = self.generated.setdefault(args.name, "".join(secrets.choice(alphabet) for _ in range(length)))
-        elif args.typ == IMAGE:
-            # A container's `image` is the RemoteImage's id; by reference it is the same image.
-            state["imageId"] = args.inputs["name"]
         return rid, state
 
 
