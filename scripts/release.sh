@@ -190,8 +190,9 @@ wait_healthy() {
   deadline=$(($(date +%s) + HEALTH_TIMEOUT))
   ok=0
   while :; do
-    # A container that crashed will never answer: say so now, not after HEALTH_TIMEOUT.
-    if [ -n "$container" ] && [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
+    # A container that crashed will never answer: say so now, not after HEALTH_TIMEOUT. Its
+    # restart policy may already have started it again, so a restart counts as a crash too.
+    if [ -n "$container" ] && [ "$("$DOCKER" inspect -f '{{.State.Running}} {{.RestartCount}}' "$container" 2>/dev/null)" != "true 0" ]; then
       return 2
     fi
     if "$CURL" -fsS -o /dev/null --max-time 3 "http://$address$HEALTH_PATH" 2>/dev/null; then

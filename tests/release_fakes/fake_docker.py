@@ -146,7 +146,8 @@ def cmd_inspect(args: list[str]) -> None:
     if rec is None:
         fail(f"No such object: {name}")
     if ".State.Running" in fmt:
-        print("true" if alive(rec["pid"]) else "false")
+        running = "true" if alive(rec["pid"]) else "false"
+        print(f"{running} 0" if ".RestartCount" in fmt else running)
     elif "IPAddress" in fmt:
         # The real format yields "<ip on that network>:<APP_PORT>"; only the edge network
         # the container was started on has an address.
