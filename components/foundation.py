@@ -119,6 +119,10 @@ class Foundation:
     database: DatabaseEndpoint | None = None
     cache: CacheEndpoint | None = None
     load_balancer: LoadBalancer | None = None
+    # The cloud region ("" for an existing host) and the first-boot user data the hosts ran
+    # (None: hosts that existed already), for the outputs and the plan's artifacts.
+    region: str = ""
+    user_data: str | None = None
 
     @property
     def primary_host(self) -> Host:

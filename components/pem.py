@@ -21,12 +21,12 @@ def certificate_problems(cert_pem: str, key_pem: str, names: list[str], now: dt.
     except ValueError:
         chain = []
     if not chain:
-        problems["tlsCertificatePem"] = "is not a PEM certificate chain (-----BEGIN CERTIFICATE----- blocks, leaf first)"
+        problems["tlsCertificatePem"] = "is not a PEM certificate chain (CERTIFICATE blocks, leaf first)"
     try:
         key = serialization.load_pem_private_key(key_pem.encode(), password=None)
     except (ValueError, TypeError):
         key = None
-        problems["tlsPrivateKeyPem"] = "is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----, RSA or EC)"
+        problems["tlsPrivateKeyPem"] = "is not an unencrypted PEM private key (PKCS#8 or traditional, RSA or EC)"
     if not chain:
         return problems
     leaf = chain[0]

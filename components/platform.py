@@ -28,8 +28,7 @@ class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, settings: Settings, secrets: Secrets, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:platform:Platform", name, None, opts)
         self.settings = settings
-        # An existing host (cloud ssh) boots nothing of ours.
-        self.user_data = "" if settings.on_existing_host else render_cloud_init(cloud_init_spec(settings))
+        self.user_data = render_cloud_init(cloud_init_spec(settings))
         self.foundation = build_foundation(f"{name}", settings, self.user_data, pulumi.ResourceOptions(parent=self))
         # One runtime per app host. The first keeps the single-VM names (and carries monitoring
         # and backups); each later host releases only after the one before it (rolling).
@@ -56,7 +55,7 @@ class Platform(pulumi.ComponentResource):
 
         rt = self.runtime
         files: dict[str, Any] = {
-            **({"cloud-init.yaml": self.user_data} if self.user_data else {}),
+            **({"cloud-init.yaml": self.foundation.user_data} if self.foundation.user_data is not None else {}),
             "nginx/nginx.conf": rt.edge.config,
             **({"postgres/postgresql.conf": rt.postgres.config} if rt.postgres else {}),
             "release/release.conf": release_conf(self.settings),
@@ -72,8 +71,7 @@ class Platform(pulumi.ComponentResource):
         return {
             "environment": s.environment,
             "cloud": f.cloud,
-            # An existing host is in no cloud region of ours.
-            "region": "" if s.on_existing_host else s.region,
+            "region": f.region,
             "public_ip": host.public_ip,
             "ssh_endpoint": host.ssh_endpoint,
             "domain": s.domain,

@@ -157,7 +157,9 @@ def test_a_wrong_certificate_is_refused_without_echoing_it(case, key, fragment):
     elif case == "not pem":
         cert = "certificate goes here"
     elif case == "key not pem":
-        pkey = "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n"
+        # A real key whose body is damaged: the markers stay, the key does not parse.
+        lines = pkey.splitlines()
+        pkey = "\n".join([lines[0], "not base64", lines[-1]]) + "\n"
     found = problems_of(provided(cert, pkey), PROVIDED_SECRETS)
     assert fragment in found[key], found
     text = "".join(found.values())

@@ -20,6 +20,6 @@ def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi
     if settings.cloud == "ssh":
         from components.cloud.ssh import ExistingHostFoundation
 
-        # An existing host boots no user data of ours.
+        # An existing host boots no user data of ours (Foundation.user_data stays None).
         return ExistingHostFoundation(name, settings, opts).foundation
     raise ValueError(f"unsupported cloud {settings.cloud!r}")  # settings already refuse it

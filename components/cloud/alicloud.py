@@ -421,6 +421,8 @@ class AlicloudFoundation(pulumi.ComponentResource):
         )
         self.foundation = Foundation(
             cloud="alicloud",
+            region=s.region,
+            user_data=user_data,
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.primary_ip_address, s.deploy_user, 22,
                      srv.instance, zone)

@@ -407,6 +407,8 @@ class TencentFoundation(pulumi.ComponentResource):
             ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
         self.foundation = Foundation(
             cloud="tencentcloud",
+            region=s.region,
+            user_data=user_data,
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.private_ip, s.deploy_user, 22,
                      srv.instance, zone)

@@ -19,6 +19,7 @@ from components.render.postgres import PostgresTuning, render_postgresql_conf
 from components.render.redis import RedisConfig, render_redis_conf
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
 from components.runtime.files import CONFIG_ROOT, MountedFolder, RemoteFiles
+from components.runtime.image_contracts import CONTRACTS
 
 POSTGRES_HOST = "postgres"
 REDIS_HOST = "redis"
@@ -27,9 +28,9 @@ PG_PASSWORD_FILE = PG_FILES.path("postgres-password")
 PG_CONF = PG_FILES.path("postgresql.conf")
 REDIS_FILES = MountedFolder(f"{CONFIG_ROOT}/redis", "/usr/local/etc/redis")
 REDIS_CONF = REDIS_FILES.path("redis.conf")
-# redis:7-alpine's user (Dockerfile: adduser -S -G redis -u 999 redis); the container runs as
-# it from the start, so its config (which holds requirepass) is that user's alone.
-REDIS_UID = "999"
+# The container runs as redis:7-alpine's user from the start, so its config (which holds
+# requirepass) is that user's alone.
+REDIS_UID = str(CONTRACTS["redis_image"].uid)
 
 
 def restart_on_change(name: str, connection: remote.ConnectionArgs, container: docker.Container, files: RemoteFiles,

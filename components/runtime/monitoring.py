@@ -48,6 +48,7 @@ from components.render.monitoring import (
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, remote_image
 from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
+from components.runtime.image_contracts import CONTRACTS
 from components.settings import Secrets, Settings
 
 HOST_DIR = f"{CONFIG_ROOT}/monitoring"
@@ -61,7 +62,9 @@ SECRETS = {
     role: MountedFolder(f"{HOST_DIR}/secrets/{role}", "/run/xqfc")
     for role in ("grafana", "postgres-exporter", "redis-exporter")
 }
-GRAFANA_UID, POSTGRES_EXPORTER_UID, REDIS_EXPORTER_UID = "472", "65534", "59000"
+GRAFANA_UID, POSTGRES_EXPORTER_UID, REDIS_EXPORTER_UID = (
+    str(CONTRACTS[key].uid) for key in ("grafana_image", "postgres_exporter_image", "redis_exporter_image")
+)
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 

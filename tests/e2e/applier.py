@@ -113,10 +113,6 @@ _HANDLED = {
 }
 
 
-def _duration_s(value: str) -> str:
-    return value  # docker accepts Go durations (10s, 1m30s) as the provider's schema does
-
-
 def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """`docker create` arguments, and the networks to connect after the first one."""
     unknown = set(i) - _HANDLED
@@ -173,7 +169,8 @@ def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]
             a += ["--health-cmd", json.dumps(tests[1:])]
         for key, flag in (("interval", "--health-interval"), ("timeout", "--health-timeout"), ("startPeriod", "--health-start-period")):
             if hc.get(key):
-                a += [flag, _duration_s(hc[key])]
+                # Go durations (10s, 1m30s), as the provider's schema takes them and docker too.
+                a += [flag, hc[key]]
         if hc.get("retries"):
             a += ["--health-retries", str(hc["retries"])]
     for v in i.get("volumes") or []:
@@ -248,9 +245,6 @@ class Applied:
     """What one apply did: per resource the operation and seconds, for the figures."""
 
     steps: list[tuple[str, str, float]] = field(default_factory=list)
-
-    def seconds(self) -> float:
-        return sum(s for _, _, s in self.steps)
 
 
 def state_file(workdir: Path) -> Path:
