@@ -39,7 +39,14 @@ def valid(env: str = "dev", **extra) -> dict:
     return base
 
 
-def problems(raw: dict, stack: str = "test") -> list:
+def stack_of(raw: dict) -> str:
+    """Each stack's environment is its name: a valid environment names the stack under test."""
+    env = raw.get("environment")
+    return env if env in ("dev", "staging", "prod") else "dev"
+
+
+def problems(raw: dict, stack: str | None = None) -> list:
+    stack = stack or stack_of(raw)
     with pytest.raises(SettingsError) as info:
         from_mapping(raw, stack)
     return info.value.problems
@@ -102,7 +109,7 @@ INVALID = [
     ("SMTP host without port", valid(alertSmtpHost="smtp.exmail.qq.com"), "alertSmtpHost", "host:port"),
     ("retention not a duration", valid(prometheusRetention="30 days"), "prometheusRetention", "15d"),
     ("local copies kept longer than retention", valid(backupLocalDays="10"), "backupLocalDays", "backupRetentionDays"),
-    ("WeCom without a recipient", valid(alertWecomCorpId="ww1", alertWecomAgentId="1000002"), "alertWecomToParty", "recipient"),
+    ("WeCom without a recipient", valid(alertWecomCorpId="ww0123456789abcdef", alertWecomAgentId="1000002"), "alertWecomToParty", "recipient"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 
