@@ -256,8 +256,8 @@ def no_docker_overlap(s: Settings, ctx: Context) -> list[Problem]:
         return []
     from components.runtime.containers import SUBNETS
 
-    docker = {ipaddress.ip_network(c): why for c, why in DOCKER_DEFAULT_NETWORKS.items()}
-    docker.update({ipaddress.ip_network(c): f"the runtime's {role} network (components/runtime/containers.py)" for role, c in SUBNETS.items()})
+    docker = {ipaddress.ip_network(c): f"the runtime's {role} network (components/runtime/containers.py)" for role, c in SUBNETS.items()}
+    docker.update({ipaddress.ip_network(c): why for c, why in DOCKER_DEFAULT_NETWORKS.items()})
     ranges = [("vpcCidr", s.vpc_cidr), ("subnetCidr", s.subnet_cidr)]
     if s.is_ha:
         ranges += list(zip(("secondarySubnetCidr", "dataSubnetCidr"), s.ha_subnets))
@@ -265,7 +265,7 @@ def no_docker_overlap(s: Settings, ctx: Context) -> list[Problem]:
     for key, cidr in ranges:
         clash = [f"{n} ({why})" for n, why in docker.items() if ipaddress.ip_network(cidr).overlaps(n)]
         if clash:
-            p.append(Problem(key, cidr, f"overlaps {clash[0]}: containers could not reach those VPC addresses; "
+            p.append(Problem(key, cidr, f"overlaps {'; '.join(clash)}: containers could not reach those VPC addresses; "
                              "use a range of 10.0.0.0/8 (or 172.16.0.0/16)"))
     return p
 
