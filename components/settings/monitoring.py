@@ -19,11 +19,12 @@ IMAGE_FIELDS = (
     "dingtalk_bridge_image", "loki_image", "promtail_image",
 )
 LOGS_MIN_VM_GB = 8
-# WeCom (企业微信) ids as its message API takes them (https://developer.work.weixin.qq.com/document/path/90236,
-# /90665): corp ids are `ww` (older accounts `wx`) + 16 hex; an application's AgentId is an
+# WeCom (企业微信) ids as its message API takes them (https://developer.work.weixin.qq.com/document/path/90236):
+# corp ids are `ww` (older accounts `wx`) + 16 hex, the form every console shows (the docs write
+# `wwxxxxxx`; plain corp ids are case-insensitive, /document/path/96516); an AgentId is an
 # integer; touser is `@all` or UserIDs (1-64 of letters, digits, _ - @ .) joined by `|`;
 # toparty is department ids (integers) joined by `|`.
-_WECOM_CORP_RE = re.compile(r"w[wx][0-9a-f]{16}")
+_WECOM_CORP_RE = re.compile(r"w[wx][0-9a-f]{16}", re.IGNORECASE)
 _WECOM_USER_RE = re.compile(r"@all|[A-Za-z0-9_.@-]{1,64}(\|[A-Za-z0-9_.@-]{1,64}){0,999}")
 _WECOM_PARTY_RE = re.compile(r"[0-9]{1,10}(\|[0-9]{1,10}){0,99}")
 _DURATION_HOURS = {"h": 1, "d": 24, "w": 168, "y": 8760}
