@@ -71,6 +71,8 @@ CASES = [
     Case("SMTP host not a host name", valid(**{**EMAIL, "alertSmtpHost": "-smtp.example.com:465"}), "alertSmtpHost", "host name"),
     Case("SMTP user with a space", valid(**EMAIL, alertSmtpUser="alerts @xqfc.example"), "alertSmtpUser", "no spaces"),
     Case("SMTP user without a host", valid(alertSmtpUser="alerts@xqfc.example"), "alertSmtpUser", "alertSmtpHost"),
+    Case("email without its SMTP host", valid(**{**EMAIL, "alertSmtpHost": ""}), "alertSmtpHost", "together"),
+    Case("WeCom agent without its corp id", valid(alertWecomAgentId="1000002"), "alertWecomCorpId", "together"),
     Case("two senders", valid(**{**EMAIL, "alertEmailFrom": "a@xqfc.example,b@xqfc.example"}), "alertEmailFrom", "one sender"),
     Case("recipient listed twice", valid(**{**EMAIL, "alertEmailTo": "ops@xqfc.example,ops@xqfc.example"}), "alertEmailTo", "more than once"),
     Case("WeCom corp id too short", valid(**{**WECOM, "alertWecomCorpId": "ww1"}), "alertWecomCorpId", "16 hex"),

@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from components.settings import formats
 from components.settings.base import Context, Fields
-from components.settings.errors import Problem
+from components.settings.errors import MISSING, Problem
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
@@ -132,9 +132,10 @@ class MonitoringFields(Fields):
 
 
 def email_receiver_complete(s: Settings, ctx: Context) -> list[Problem]:
-    email = [s.alert_email_to, s.alert_email_from, s.alert_smtp_host]
-    if any(email) and not all(email):
-        return [Problem("alertEmailTo", s.alert_email_to, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together")]
+    email = {"alertEmailTo": s.alert_email_to, "alertEmailFrom": s.alert_email_from, "alertSmtpHost": s.alert_smtp_host}
+    if any(email.values()) and not all(email.values()):
+        return [Problem(key, MISSING, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together")
+                for key, value in email.items() if not value]
     return []
 
 
@@ -151,8 +152,10 @@ def wecom_recipient(s: Settings, ctx: Context) -> list[Problem]:
 
 
 def wecom_pair(s: Settings, ctx: Context) -> list[Problem]:
+    pair = {"alertWecomCorpId": s.alert_wecom_corp_id, "alertWecomAgentId": s.alert_wecom_agent_id}
     if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
-        return [Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together")]
+        return [Problem(key, MISSING, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together (secret: alertWecomApiSecret)")
+                for key, value in pair.items() if value is None]
     return []
 
 

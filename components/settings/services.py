@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from components.settings import formats
 from components.settings.base import Context, Fields
-from components.settings.errors import Problem
+from components.settings.errors import MISSING, Problem
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
@@ -124,8 +124,11 @@ def prod_images_by_digest(s: Settings, ctx: Context) -> list[Problem]:
 
 
 def registry_pair(s: Settings, ctx: Context) -> list[Problem]:
+    # The problem is on the key that is missing, not on the one the user did set.
+    pair = {"registryServer": s.registry_server, "registryUsername": s.registry_username}
     if (s.registry_server is None) != (s.registry_username is None):
-        return [Problem("registryUsername", s.registry_username, "registryServer and registryUsername are set together (password: secret registryPassword)")]
+        return [Problem(key, MISSING, "registryServer and registryUsername are set together (password: secret registryPassword)")
+                for key, value in pair.items() if value is None]
     return []
 
 
