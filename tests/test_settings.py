@@ -39,7 +39,14 @@ def valid(env: str = "dev", **extra) -> dict:
     return base
 
 
-def problems(raw: dict, stack: str = "test") -> list:
+def stack_of(raw: dict) -> str:
+    """Each stack's environment is its name: a valid environment names the stack under test."""
+    env = raw.get("environment")
+    return env if env in ("dev", "staging", "prod") else "dev"
+
+
+def problems(raw: dict, stack: str | None = None) -> list:
+    stack = stack or stack_of(raw)
     with pytest.raises(SettingsError) as info:
         from_mapping(raw, stack)
     return info.value.problems
@@ -92,17 +99,17 @@ INVALID = [
     ("digest that is not sha256 hex", valid(appImage="app@sha256:xyz"), "appImage", "image reference"),
     ("unknown eviction policy", valid(redisEvictionPolicy="lru"), "redisEvictionPolicy", "allkeys-lru"),
     ("memory budget over the VM", valid(postgresMemoryMb="4096", appMemoryMb="1024"), "postgresMemoryMb", "vmMemoryGb"),
-    ("registry user without server", valid(registryUsername="100001"), "registryUsername", "registryServer"),
+    ("registry user without server", valid(registryUsername="100001"), "registryServer", "registryUsername"),
     ("secret in plain text", valid(registryPassword="hunter2"), "registryPassword", "--secret"),
     ("SQL identifier with a dash", valid(dbName="xqfc-db"), "dbName", "SQL identifier"),
     ("health path without slash", valid(appHealthPath="health"), "appHealthPath", "URL path"),
     ("prod without any alert receiver", {k: v for k, v in valid("prod").items() if not k.startswith(("alertE", "alertS"))}, "alertEmailTo", "alert receiver"),
-    ("email receiver half configured", valid(alertEmailTo="ops@xqfc.example"), "alertEmailTo", "together"),
+    ("email receiver half configured", valid(alertEmailTo="ops@xqfc.example"), "alertEmailFrom", "together"),
     ("malformed alert address", valid(alertEmailTo="ops at xqfc"), "alertEmailTo", "email address"),
     ("SMTP host without port", valid(alertSmtpHost="smtp.exmail.qq.com"), "alertSmtpHost", "host:port"),
     ("retention not a duration", valid(prometheusRetention="30 days"), "prometheusRetention", "15d"),
     ("local copies kept longer than retention", valid(backupLocalDays="10"), "backupLocalDays", "backupRetentionDays"),
-    ("WeCom without a recipient", valid(alertWecomCorpId="ww1", alertWecomAgentId="1000002"), "alertWecomToParty", "recipient"),
+    ("WeCom without a recipient", valid(alertWecomCorpId="ww0123456789abcdef", alertWecomAgentId="1000002"), "alertWecomToParty", "recipient"),
     ("required key missing", {k: v for k, v in valid().items() if k != "domain"}, "domain", "required"),
 ]
 

@@ -10,11 +10,13 @@ combines them and `loader` validates a stack's config in one pass.
 """
 from components.settings.backups import PROD_MIN_RETENTION_DAYS
 from components.settings.base import PROJECT, Context
-from components.settings.errors import _MISSING, MISSING, Problem, SettingsError
-from components.settings.loader import _cross_checks, _problems_from, from_mapping, load, project_config
+from components.settings.calendar import calendar_problem
+from components.settings.errors import _MISSING, HIDDEN, MISSING, Problem, SettingsError, looks_secret, redact
+from components.settings.loader import _cross_checks, _problems_from, from_mapping, load, namespaced_config, project_config
 from components.settings.model import IMAGE_FIELDS, Settings
 from components.settings.monitoring import LOGS_MIN_VM_GB
-from components.settings.network import TlsSource
+from components.settings.namespaces import CREDENTIAL_KEYS, foreign_key_problems
+from components.settings.network import ADMIN_MAX_ADDRESSES, DOCKER_DEFAULT_NETWORKS, TlsSource
 from components.settings.placement import (
     CLOUD_DEFAULTS,
     CLOUDS,
@@ -33,10 +35,14 @@ from components.settings.secrets import SECRET_KEYS, Secrets, read_secrets
 from components.settings.topology import Topology
 
 __all__ = [
+    "ADMIN_MAX_ADDRESSES",
     "CLOUDS",
     "CLOUD_DEFAULTS",
+    "CREDENTIAL_KEYS",
     "DISK_TYPES",
+    "DOCKER_DEFAULT_NETWORKS",
     "EXISTING_HOST",
+    "HIDDEN",
     "IMAGE_FIELDS",
     "LOGS_MIN_VM_GB",
     "MISSING",
@@ -58,11 +64,16 @@ __all__ = [
     "Topology",
     "_cross_checks",
     "_problems_from",
+    "calendar_problem",
     "cloud_of_region",
+    "foreign_key_problems",
     "from_mapping",
     "load",
+    "looks_secret",
+    "namespaced_config",
     "project_config",
     "read_secrets",
+    "redact",
     "zone_example",
     "zone_pattern",
 ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from components.settings.base import Context, Fields
+from components.settings.calendar import calendar_problem
 from components.settings.errors import Problem
 
 if TYPE_CHECKING:
@@ -44,9 +45,18 @@ class BackupFields(Fields):
     @field_validator("backup_schedule", "drill_schedule", "redis_snapshot_schedule")
     @classmethod
     def _calendar(cls, v: str) -> str:
-        # systemd OnCalendar; systemd-analyze checks the rendered units in the tests.
-        if not re.fullmatch(r"[A-Za-z0-9*/:.,~ -]{3,64}", v):
-            raise ValueError("must be a systemd OnCalendar expression such as daily or *-*-* 00/6:00:00")
+        # systemd OnCalendar, parsed as systemd does (calendar.py; differential test against systemd-analyze).
+        problem = calendar_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("s3_region")
+    @classmethod
+    def _s3_region(cls, v: str) -> str:
+        # Goes into the SigV4 credential scope (<date>/<region>/s3/aws4_request): one lower-case word.
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", v):
+            raise ValueError("must be the service's region name for request signing, e.g. us-east-1 (MinIO's default) or cn-hangzhou")
         return v
 
     @field_validator("s3_endpoint")

@@ -20,6 +20,8 @@ class Fields(BaseModel):
 class Context:
     """What cross-field checks may need beyond the typed fields."""
 
+    # The stack's name ("" when unknown).
+    stack: str = ""
     # Every key the stack set (secret ones included), as written in the config.
     raw_keys: frozenset[str] = frozenset()
     # Secret values as given (ciphertext placeholders offline): only for checks that must read them.

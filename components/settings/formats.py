@@ -5,8 +5,6 @@ import ipaddress
 import re
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-IMAGE_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128})?(@sha256:[0-9a-f]{64})?$")
-DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 def https_url(v: str | None) -> str | None:
@@ -29,7 +27,89 @@ def private_cidr(v: str | None) -> str | None:
     return v
 
 
+# --- hosts and ports ------------------------------------------------------------------------
+# RFC 1123 host names (labels of letters, digits and inner hyphens), or an IPv4/IPv6 address.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME_RE = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
+
+
+def is_host(host: str) -> bool:
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(HOSTNAME_RE.fullmatch(host)) and not host.replace(".", "").isdigit()
+
+
+def split_host_port(v: str) -> tuple[str, str]:
+    """("host", "port") of `host[:port]`, `[v6]:port`; a bare IPv6 address has no port."""
+    if v.startswith("["):
+        host, _, rest = v.partition("]")
+        return (host + "]", rest[1:]) if rest.startswith(":") else (v, "")
+    if v.count(":") == 1:
+        host, _, port = v.partition(":")
+        return host, port
+    return v, ""
+
+
+def host_port(v: str, *, port_required: bool, example: str) -> tuple[str, int | None]:
+    """`host[:port]` with a valid host (IPv6 in brackets) and a TCP port 1-65535."""
+    host, port = split_host_port(v)
+    if not is_host(host):
+        raise ValueError(f"{host!r} is not a host name or IP address; use host{':port' if port_required else '[:port]'}, e.g. {example}")
+    if not port:
+        if port_required:
+            raise ValueError(f"must be host:port, e.g. {example}")
+        return host, None
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"port {port!r} is not a TCP port (1-65535); e.g. {example}")
+    return host, int(port)
+
+
+# --- image references -----------------------------------------------------------------------
+# The reference grammar of Docker and every OCI registry client (github.com/distribution/
+# reference, regexp.go): [domain[:port]/]path-components[:tag][@digest], names <= 255 chars.
+_ALNUM = r"[a-z0-9]+"
+_SEP = r"(?:[._]|__|[-]+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEP}{_ALNUM})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+IMAGE_RE = re.compile(rf"^(?P<name>{_NAME})(?::(?P<tag>[\w][\w.-]{{0,127}}))?(?:@(?P<digest>sha256:[0-9a-f]{{64}}))?$")
+DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
+NAME_MAX = 255
+
+
 def image(v: str) -> str:
-    if not IMAGE_RE.match(v):
-        raise ValueError("must be an image reference such as registry/repo:tag or repo@sha256:<64 hex>")
+    m = IMAGE_RE.match(v)
+    if not m or len(m["name"]) > NAME_MAX:
+        raise ValueError("must be an image reference such as registry/repo:tag or repo@sha256:<64 hex> "
+                         "(lower-case path components separated by '/', a tag of letters, digits, '_', '.', '-')")
+    if not m["tag"] and not m["digest"]:
+        # No tag means `latest`: a new push would not change the reference, so no release would run.
+        raise ValueError("must name a tag (or a digest): repo:1.2.3; without one Docker pulls `latest`")
+    if m["tag"] == "latest":
+        raise ValueError("`latest` moves under the stack: name a version tag such as repo:1.2.3 (prod: also @sha256:<digest>)")
     return v
+
+
+def image_registry(v: str) -> str:
+    """The registry an image is pulled from, as Docker decides it (docker.io without a domain)."""
+    first, slash, _ = v.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+        return first
+    return "docker.io"
+
+
+# --- email ----------------------------------------------------------------------------------
+EMAIL_RE = re.compile(r"[^@\s,]+@[^@\s,]+\.[a-z]{2,63}")
+
+
+def control_free(v: str) -> bool:
+    return not any(ord(c) < 32 or ord(c) == 127 for c in v)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import field_validator
 
 from components.settings import formats
 from components.settings.base import Context, Fields
-from components.settings.errors import Problem
+from components.settings.errors import MISSING, Problem
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
@@ -19,6 +19,14 @@ IMAGE_FIELDS = (
     "dingtalk_bridge_image", "loki_image", "promtail_image",
 )
 LOGS_MIN_VM_GB = 8
+# WeCom (企业微信) ids as its message API takes them (https://developer.work.weixin.qq.com/document/path/90236):
+# corp ids are `ww` (older accounts `wx`) + 16 hex, the form every console shows (the docs write
+# `wwxxxxxx`; plain corp ids are case-insensitive, /document/path/96516); an AgentId is an
+# integer; touser is `@all` or UserIDs (1-64 of letters, digits, _ - @ .) joined by `|`;
+# toparty is department ids (integers) joined by `|`.
+_WECOM_CORP_RE = re.compile(r"w[wx][0-9a-f]{16}", re.IGNORECASE)
+_WECOM_USER_RE = re.compile(r"@all|[A-Za-z0-9_.@-]{1,64}(\|[A-Za-z0-9_.@-]{1,64}){0,999}")
+_WECOM_PARTY_RE = re.compile(r"[0-9]{1,10}(\|[0-9]{1,10}){0,99}")
 _DURATION_HOURS = {"h": 1, "d": 24, "w": 168, "y": 8760}
 
 
@@ -62,16 +70,61 @@ class MonitoringFields(Fields):
 
     @field_validator("alert_email_to", "alert_email_from")
     @classmethod
-    def _alert_emails(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[a-z]{2,}(,[^@\s,]+@[^@\s,]+\.[a-z]{2,})*", v):
+    def _alert_emails(cls, v: str | None, info: Any) -> str | None:
+        if v is None:
+            return v
+        addresses = v.split(",")
+        if not all(formats.EMAIL_RE.fullmatch(a) for a in addresses):
             raise ValueError("must be an email address (several: comma-separated)")
+        if info.field_name == "alert_email_from" and len(addresses) > 1:
+            raise ValueError("is the one sender address of alert emails (the From: header), e.g. alerts@xqfc.example")
+        dupes = sorted({a for a in addresses if addresses.count(a) > 1})
+        if dupes:
+            raise ValueError(f"lists {dupes} more than once")
         return v
 
     @field_validator("alert_smtp_host")
     @classmethod
     def _smarthost(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9.-]+:[0-9]{2,5}", v):
-            raise ValueError("must be host:port, e.g. smtp.exmail.qq.com:465")
+        if v is not None:
+            # Alertmanager's smarthost: host:port, the port is required (email_config).
+            formats.host_port(v, port_required=True, example="smtp.exmail.qq.com:465")
+        return v
+
+    @field_validator("alert_smtp_user")
+    @classmethod
+    def _smtp_user(cls, v: str | None) -> str | None:
+        # SMTP AUTH PLAIN/LOGIN (RFC 4616) carries it as a line: no spaces or control characters.
+        if v is not None and (not formats.control_free(v) or " " in v or len(v) > 255):
+            raise ValueError("must be the SMTP login (usually the sender's address): no spaces or control characters")
+        return v
+
+    @field_validator("alert_wecom_corp_id")
+    @classmethod
+    def _corp_id(cls, v: str | None) -> str | None:
+        if v is not None and not _WECOM_CORP_RE.fullmatch(v):
+            raise ValueError("must be the WeCom corp id: ww followed by 16 hex digits (My Company > Company Info), e.g. ww0123456789abcdef")
+        return v
+
+    @field_validator("alert_wecom_agent_id")
+    @classmethod
+    def _agent_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9]{1,10}", v):
+            raise ValueError("must be the application's numeric AgentId, e.g. 1000002")
+        return v
+
+    @field_validator("alert_wecom_to_user")
+    @classmethod
+    def _to_user(cls, v: str | None) -> str | None:
+        if v is not None and not _WECOM_USER_RE.fullmatch(v):
+            raise ValueError("must be @all or WeCom UserIDs joined by | (e.g. zhangsan|lisi)")
+        return v
+
+    @field_validator("alert_wecom_to_party")
+    @classmethod
+    def _to_party(cls, v: str | None) -> str | None:
+        if v is not None and not _WECOM_PARTY_RE.fullmatch(v):
+            raise ValueError("must be numeric WeCom department ids joined by | (e.g. 2|5)")
         return v
 
 
@@ -79,9 +132,16 @@ class MonitoringFields(Fields):
 
 
 def email_receiver_complete(s: Settings, ctx: Context) -> list[Problem]:
-    email = [s.alert_email_to, s.alert_email_from, s.alert_smtp_host]
-    if any(email) and not all(email):
-        return [Problem("alertEmailTo", s.alert_email_to, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together")]
+    email = {"alertEmailTo": s.alert_email_to, "alertEmailFrom": s.alert_email_from, "alertSmtpHost": s.alert_smtp_host}
+    if any(email.values()) and not all(email.values()):
+        return [Problem(key, MISSING, "email alerts need alertEmailTo, alertEmailFrom and alertSmtpHost together")
+                for key, value in email.items() if not value]
+    return []
+
+
+def smtp_user_needs_host(s: Settings, ctx: Context) -> list[Problem]:
+    if s.alert_smtp_user and not s.alert_smtp_host:
+        return [Problem("alertSmtpUser", s.alert_smtp_user, "logs in to alertSmtpHost, which is not set; set both or neither")]
     return []
 
 
@@ -92,8 +152,10 @@ def wecom_recipient(s: Settings, ctx: Context) -> list[Problem]:
 
 
 def wecom_pair(s: Settings, ctx: Context) -> list[Problem]:
+    pair = {"alertWecomCorpId": s.alert_wecom_corp_id, "alertWecomAgentId": s.alert_wecom_agent_id}
     if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
-        return [Problem("alertWecomAgentId", s.alert_wecom_agent_id, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together")]
+        return [Problem(key, MISSING, "WeCom alerts need alertWecomCorpId and alertWecomAgentId together (secret: alertWecomApiSecret)")
+                for key, value in pair.items() if value is None]
     return []
 
 
@@ -123,5 +185,5 @@ def prod_alert_receiver(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
-CHECKS = [email_receiver_complete, wecom_recipient, wecom_pair, logs_need_memory, logs_retention]
+CHECKS = [email_receiver_complete, smtp_user_needs_host, wecom_recipient, wecom_pair, logs_need_memory, logs_retention]
 LATE_CHECKS = [prod_alert_receiver]

@@ -23,6 +23,22 @@ _HOST_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 # lego's DNS provider codes (https://go-acme.github.io/lego/dns/): lower-case words.
 _LEGO_PROVIDER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,40}$")
 
+# SSH from the admin networks: above this many addresses a list is the world in effect. 2**24 is
+# one /8, the largest block IANA has ever allocated to anyone (the IPv4 address space registry,
+# https://www.iana.org/assignments/ipv4-address-space/, is made of /8 units): no operator's
+# office or CI egress is larger, and 0.0.0.0/1 + 128.0.0.0/1 (the world in two pieces) is far above.
+ADMIN_MAX_ADDRESSES = 2**24
+
+# Networks Docker creates on the host by itself (moby daemon/libnetwork/ipamutils/utils.go,
+# localScopeDefaultNetworks): the default bridge docker0 takes 172.17.0.0/16, and networks made
+# without a subnet take /16s of 172.17.0.0-172.31.255.255 and /20s of 192.168.0.0/16. A VPC range
+# overlapping them makes VPC hosts (the managed database in ha) unreachable from the containers.
+DOCKER_DEFAULT_NETWORKS: dict[str, str] = {
+    "172.17.0.0/16": "Docker's default bridge (docker0)",
+    **{c: "Docker's default address pool" for c in (
+        "172.18.0.0/16", "172.19.0.0/16", "172.20.0.0/14", "172.24.0.0/14", "172.28.0.0/14", "192.168.0.0/16")},
+}
+
 
 class NetworkFields(Fields):
     domain: str
@@ -69,6 +85,23 @@ class NetworkFields(Fields):
                 bad.append(c)
         if bad:
             raise ValueError(f"not valid CIDR blocks: {bad}; use forms like 203.0.113.7/32")
+        nets = [ipaddress.ip_network(c) for c in v]
+        v6 = [c for c, n in zip(v, nets) if n.version == 6]
+        if v6:
+            # firewall.py hands each one to the clouds' IPv4 rule field (Tencent cidr_block,
+            # Alibaba cidr_ip) and to ufw; the VMs have no public IPv6 address to reach anyway.
+            raise ValueError(f"IPv6 blocks {v6} cannot reach the VM: it has a public IPv4 address only; list IPv4 networks")
+        dupes = sorted({str(n) for n in nets if nets.count(n) > 1})
+        if dupes:
+            raise ValueError(f"lists {dupes} more than once; list each network once")
+        covered = [f"{a} (inside {b})" for a, na in zip(v, nets) for b, nb in zip(v, nets) if na != nb and na.subnet_of(nb)]
+        if covered:
+            raise ValueError(f"lists networks already covered by another entry: {covered}; keep the wider one")
+        partial = [n for n in nets if n.prefixlen > 0]
+        total = sum(n.num_addresses for n in ipaddress.collapse_addresses(partial))
+        if total > ADMIN_MAX_ADDRESSES:
+            raise ValueError(f"opens SSH to {total} addresses, the world in effect; at most {ADMIN_MAX_ADDRESSES} "
+                             "(one /8, the largest block IANA allocates): list the operators' own networks")
         return v
 
     @field_validator("vpc_cidr", "subnet_cidr")
@@ -105,9 +138,23 @@ class NetworkFields(Fields):
     @field_validator("ssh_hosts")
     @classmethod
     def _hosts(cls, v: list[str]) -> list[str]:
-        bad = [h for h in v if not _HOST_RE.match(h) or (":" in h.rsplit("]", 1)[-1] and not 0 < int(h.rsplit(":", 1)[1]) < 65536)]
+        bad = [h for h in v if not _HOST_RE.match(h) or (":" in h.rsplit("]", 1)[-1] and not 0 < int(h.rsplit(":", 1)[1]) < 65536)
+               or not formats.is_host(formats.split_host_port(h)[0])]
         if bad:
             raise ValueError(f"not host addresses: {bad}; use an IP or DNS name, optionally :port (e.g. 203.0.113.5 or host.example:2222)")
+        return v
+
+    @field_validator("ssh_private_key_path")
+    @classmethod
+    def _key_path(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if "-----BEGIN" in v or "PRIVATE KEY" in v or not formats.control_free(v):
+            raise ValueError("must be the path of the private key file (e.g. ~/.ssh/id_ed25519), not the key itself")
+        if not v.strip() or v != v.strip():
+            raise ValueError("must be a file path without surrounding spaces, e.g. ~/.ssh/id_ed25519; empty: ssh-agent")
+        if v.endswith(".pub"):
+            raise ValueError("is a public key file; give the private key next to it (the same path without .pub)")
         return v
 
     @field_validator("acme_dns_provider")
@@ -203,6 +250,26 @@ def subnet_in_vpc(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
+def no_docker_overlap(s: Settings, ctx: Context) -> list[Problem]:
+    """The VPC's ranges stay clear of the networks Docker makes on the host."""
+    if s.on_existing_host:
+        return []
+    from components.runtime.containers import SUBNETS
+
+    docker = {ipaddress.ip_network(c): f"the runtime's {role} network (components/runtime/containers.py)" for role, c in SUBNETS.items()}
+    docker.update({ipaddress.ip_network(c): why for c, why in DOCKER_DEFAULT_NETWORKS.items()})
+    ranges = [("vpcCidr", s.vpc_cidr), ("subnetCidr", s.subnet_cidr)]
+    if s.is_ha:
+        ranges += list(zip(("secondarySubnetCidr", "dataSubnetCidr"), s.ha_subnets))
+    p = []
+    for key, cidr in ranges:
+        clash = [f"{n} ({why})" for n, why in docker.items() if ipaddress.ip_network(cidr).overlaps(n)]
+        if clash:
+            p.append(Problem(key, cidr, f"overlaps {'; '.join(clash)}: containers could not reach those VPC addresses; "
+                             "use a range of 10.0.0.0/8 (or 172.16.0.0/16)"))
+    return p
+
+
 def domain_in_zone(s: Settings, ctx: Context) -> list[Problem]:
     if s.dns_zone and s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
         return [Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)")]
@@ -227,6 +294,6 @@ def provided_certificate(s: Settings, ctx: Context) -> list[Problem]:
     return [Problem(key, "(hidden)", message) for key, message in found.items()]
 
 
-CHECKS = [existing_host, cloud_only, subnet_in_vpc, domain_in_zone, ssh_not_open_to_the_world]
+CHECKS = [existing_host, cloud_only, subnet_in_vpc, no_docker_overlap, domain_in_zone, ssh_not_open_to_the_world]
 # Run last: it needs every other problem fixed to be worth reading.
 LATE_CHECKS = [provided_certificate]

@@ -161,6 +161,15 @@ class PlacementFields(Fields):
         # "" only reaches here on cloud ssh, whose hosts get no mirror from us.
         return formats.https_url(v)
 
+    @field_validator("image_name_regex")
+    @classmethod
+    def _image_regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a regular expression ({e}); e.g. ^Ubuntu Server 24.04 LTS 64") from None
+        return v
+
     @field_validator("data_disk_device")
     @classmethod
     def _device(cls, v: str) -> str:
@@ -185,6 +194,14 @@ class PlacementFields(Fields):
 
 
 # --- cross-field checks -------------------------------------------------------------------
+
+
+def environment_is_the_stack(s: Settings, ctx: Context) -> list[Problem]:
+    # One stack per environment: a copied stack file must not run prod's protections off in dev,
+    # or dev's sizes and open retention in prod.
+    if ctx.stack and s.environment != ctx.stack:
+        return [Problem("environment", s.environment, f"must be the stack's name, {ctx.stack!r}: one stack per environment (dev, staging, prod)")]
+    return []
 
 
 def region_and_zone(s: Settings, ctx: Context) -> list[Problem]:
@@ -229,4 +246,4 @@ def mount_is_not_device(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
-CHECKS = [region_and_zone, disk_types, tencent_app_id_cloud, prod_deletion_protection, mount_is_not_device]
+CHECKS = [environment_is_the_stack, region_and_zone, disk_types, tencent_app_id_cloud, prod_deletion_protection, mount_is_not_device]
