@@ -1,10 +1,16 @@
 """README stays true to the code: config table, outputs table, the two commands."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+
+import yaml
 
 from components.outputs import CONTRACT
 from components.plan.run import ROOT
+from components.settings import TARGETS
 from scripts.config_table import BEGIN, END, table
 
 README = (ROOT / "README.md").read_text()
@@ -25,3 +31,192 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
     assert "make plan STACK=prod" in README and "make test" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test\b", ci, re.M)
+
+
+# --- every figure and path below is derived from the code that renders the real value -------
+
+DOCS = {p.relative_to(ROOT).as_posix(): p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+STACKS = ("dev", "staging", "prod")
+CONTAINER = "docker:index/container:Container"
+DINGTALK = {"alertDingtalkWebhook": {"secure": ""}}
+
+
+def _one(pattern: str, doc: str = "README.md") -> re.Match:
+    found = list(re.finditer(pattern, DOCS[doc]))
+    assert len(found) == 1, f"{doc}: expected one sentence matching {pattern!r}, found {len(found)}"
+    return found[0]
+
+
+def test_docs_run_python_from_the_projects_venv():
+    # A bare `python -m components.plan` runs the system Python, which lacks the SDKs. The
+    # backup tool is the exception: it runs on the VM under the host's python3 (stdlib + apt boto3).
+    bare = [(doc, m.group(0)) for doc, text in DOCS.items()
+            for m in re.finditer(r"(?<![\w/.-])python3? -m (?!venv\b|components\.backup\b)[\w.]+", text)]
+    assert not bare, "use `.venv/bin/python -m ...` or `make plan`: " + repr(bare)
+
+
+def test_repository_paths_named_in_docs_exist():
+    prefixes = ("components/", "docs/", "scripts/", "tests/", "policy/", "examples/", "tools/", ".github/", ".ci/")
+    missing = []
+    for doc, text in DOCS.items():
+        for path in re.findall(r"`([.\w/-]+)`", text):
+            if path.startswith(prefixes) and "*" not in path and not (ROOT / path).exists():
+                missing.append((doc, path))
+    assert not missing
+
+
+def _plan_paths() -> list[tuple[str, str]]:
+    return [(doc, m.group(1)) for doc, text in DOCS.items() for m in re.finditer(r"`build/plan/([^`]*)`", text)]
+
+
+def test_plan_folders_in_docs_are_the_ones_make_plan_writes():
+    from components.plan.__main__ import plan_folder
+
+    named = _plan_paths()
+    assert named
+    folders = {plan_folder("<stack>", None), plan_folder("<stack>", "<cloud>")}
+    folders |= {plan_folder(s, c) for s in STACKS for c in (None, *TARGETS)}
+    assert not [(doc, p) for doc, p in named if p.split("/", 1)[0] not in folders]
+    # README's folder for `make plan ... CLOUD=`: what the Makefile passes, then plan_folder.
+    m = _one(r"`make plan STACK=(\w+) CLOUD=(\w+)` \(writes `build/plan/([\w-]+)/`\)")
+    dry = subprocess.run(["make", "-n", "plan", f"STACK={m[1]}", f"CLOUD={m[2]}"], cwd=ROOT, capture_output=True, text=True)
+    argv = dry.stdout.strip().splitlines()[-1].split()
+    stack, cloud = argv[argv.index("--stack") + 1], argv[argv.index("--cloud") + 1]
+    assert m[3] == plan_folder(stack, cloud)
+
+
+def test_artifact_paths_in_docs_are_files_a_plan_writes(plan_of):
+    written = {name for s in STACKS for name in plan_of(s).artifacts}
+    wrong = []
+    for doc, path in _plan_paths():
+        rest = path.split("/", 1)[1] if "/" in path else ""
+        if rest.startswith("artifacts/") and rest != "artifacts/":
+            inner = rest.removeprefix("artifacts/")
+            if not any(name == inner or name.startswith(inner.rstrip("/") + "/") for name in written):
+                wrong.append((doc, path))
+    assert not wrong
+
+
+def _monitoring_memory(result) -> dict[str, int]:
+    prefix = f"xqfc-{result.stack}-host-monitoring-"
+    return {r.name.removeprefix(prefix): r.inputs["memory"] for r in result.of_type(CONTAINER) if r.name.startswith(prefix)}
+
+
+def _vm_gb(result) -> int:
+    return int(result.config["xqfc:vmMemoryGb"])
+
+
+def test_monitoring_memory_figures_are_the_plans(plan_of):
+    from components.plan.run import run_stack
+
+    totals = {s: sum(_monitoring_memory(plan_of(s)).values()) for s in STACKS}
+    dingtalk = {s: sum(_monitoring_memory(run_stack(s, DINGTALK)).values()) - totals[s] for s in STACKS}
+    gb = {s: _vm_gb(plan_of(s)) for s in STACKS}
+    m = _one(r"(\d+) MiB on (\d+) GB \(dev\), (\d+) on (\d+) GB \(staging\), (\d+) on (\d+) GB \(prod\)[^;]*; plus (\d+)-(\d+) with DingTalk")
+    assert [int(x) for x in m.groups()] == [totals["dev"], gb["dev"], totals["staging"], gb["staging"], totals["prod"], gb["prod"],
+                                           min(dingtalk.values()), max(dingtalk.values())]
+    m = _one(r"\(dev (\d+) MiB, staging (\d+), prod (\d+) with email/WeCom; DingTalk adds (\d+)-(\d+)\)", "docs/monitoring.md")
+    assert [int(x) for x in m.groups()] == [totals["dev"], totals["staging"], totals["prod"], min(dingtalk.values()), max(dingtalk.values())]
+
+
+def test_monitoring_memory_table_is_memory_budget():
+    import dataclasses
+
+    from components.render.monitoring import DingtalkReceiver, memory_budget
+    from tests.monitoring_support import stack_spec
+
+    text = DOCS["docs/monitoring.md"].split("## Memory budget per VM size", 1)[1].split("\n## ", 1)[0]
+    header = re.search(r"^\| container \| (\d+) GB \(dev\) \| (\d+) GB \(staging\) \| (\d+) GB \(prod\) \|$", text, re.M)
+    assert header
+    sizes = [int(g) * 1024 for g in header.groups()]
+
+    def budget(mib: int, logs: bool, ding: bool) -> dict[str, int]:
+        spec = stack_spec("prod")
+        receivers = dataclasses.replace(spec.receivers, dingtalk=DingtalkReceiver(webhook_url="https://x") if ding else None)
+        return memory_budget(dataclasses.replace(spec, vm_memory_mib=mib, logs_enabled=logs, receivers=receivers,
+                                                 thresholds=spec.thresholds))
+
+    def safe(mib, logs, ding):
+        try:
+            return sum(budget(mib, logs, ding).values())
+        except ValueError:  # over the quarter: memory_budget refuses it
+            return None
+
+    full = budget(sizes[1], False, True)
+    rows = dict(re.findall(r"^\| ([a-z-]+)(?: \(with [^)]*\))? \| (\d+ \| \d+ \| \d+) \|$", text, re.M))
+    expected_rows = {}
+    for name in {*full, "loki", "promtail"}:
+        expected_rows[name] = " | ".join(str(budget(mib, name in ("loki", "promtail"), name == "dingtalk-bridge")[name]) for mib in sizes)
+    assert rows == expected_rows
+    off = re.search(r"^\| \*\*total, logs off: without / with DingTalk\*\* \| (.+) \|$", text, re.M)
+    assert off and off[1] == " | ".join(f"{safe(m, False, False)} / {safe(m, False, True)}" for m in sizes)
+    on = re.search(r"^\| \*\*total, logs on: without / with DingTalk\*\* \| (.+) \|$", text, re.M)
+    assert on
+    cells = [c.strip() for c in on[1].split("|")]
+    for cell, mib in zip(cells, sizes):
+        without, with_ding = sum(budget(mib, True, False).values()), sum(budget(mib, True, True).values())
+        assert re.sub(r"^\((.*), refused\)$", r"\1", cell) == f"{without} / {with_ding}"
+    quarter = re.search(r"^\| quarter of the VM \(the ceiling\) \| (.+) \|$", text, re.M)
+    from components.render.monitoring.budget import MAX_SHARE
+    assert quarter and quarter[1] == " | ".join(str(int(m * MAX_SHARE)) for m in sizes)
+
+
+def test_log_rotation_figure_is_the_containers_and_the_daemons(plan_of):
+    opts = {json.dumps(r.inputs.get("logOpts"), sort_keys=True) for s in STACKS for r in plan_of(s).of_type(CONTAINER)}
+    assert len(opts) == 1
+    (only,) = [json.loads(o) for o in opts]
+    size = re.fullmatch(r"(\d+)m", only["max-size"])
+    # dockerd reads max-size with go-units RAMInBytes (moby daemon/logger/jsonfilelog): m = MiB.
+    figure = f"{size[1]} MiB x {only['max-file']}"
+    for doc in ("README.md", "docs/monitoring.md"):
+        assert figure in DOCS[doc], doc
+    daemon = json.loads(_daemon_json(plan_of("dev").artifacts["cloud-init.yaml"]))
+    assert daemon["log-opts"] == only
+
+
+def _daemon_json(cloud_init: str) -> str:
+    doc = yaml.safe_load(cloud_init)
+    (entry,) = [f for f in doc["write_files"] if f["path"].endswith("/docker/daemon.json")]
+    return entry["content"]
+
+
+def test_backup_alert_ages_and_interval_are_the_rendered_rules(plan_of):
+    ages = {}
+    for s in STACKS:
+        rules = yaml.safe_load(plan_of(s).artifacts["monitoring/prometheus/rules/xqfc-alerts.yml"])
+        (stale,) = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "BackupStale"]
+        ages[s] = int(re.search(r"> (\d+)$", stale["expr"])[1]) // 3600
+    m = _one(r"\(prod (\d+) h, staging (\d+) h, dev (\d+) h\)")
+    assert [int(x) for x in m.groups()] == [ages["prod"], ages["staging"], ages["dev"]]
+    m = _one(r"RPO: up to one backup interval \(prod (\d+) h\); a failing job pages after (\d+) h\.")
+    from components.runtime.monitoring import schedule_interval_hours
+
+    assert int(m[1]) == schedule_interval_hours(plan_of("prod").config["xqfc:backupSchedule"])
+    assert int(m[2]) == ages["prod"]
+
+
+def test_multipart_threshold_is_the_backup_jobs(plan_of):
+    from components.backup import cli, store
+
+    unit = plan_of("prod").artifacts["backup/systemd/xqfc-backup-postgres.service"]
+    env = dict(re.findall(r'^Environment="?(XQFC_BACKUP_\w+)=([^"\n]*)"?$', unit, re.M))
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        args = cli.build_parser().parse_args(["backup", "--bucket", "b", "--database", "d"])
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    threshold = args.multipart_threshold_mb * store.MB
+    assert threshold % 2**20 == 0
+    m = _one(r"multipart above (\d+) MiB", "docs/backups.md")
+    assert int(m[1]) * 2**20 == threshold
+
+
+_WORDS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+
+
+def test_dashboard_count_is_the_provisioned_dashboards(plan_of):
+    count = len([a for a in plan_of("prod").artifacts if a.startswith("monitoring/grafana/dashboards/")])
+    for doc, pattern in (("README.md", r"Grafana \((\w+) dashboards\)"), ("docs/monitoring.md", r"Grafana shows (\w+) provisioned")):
+        assert _WORDS[_one(pattern, doc)[1]] == count, doc

@@ -29,6 +29,11 @@ MARKER = ".xqfc-plan"
 CONTAINER = "docker:index/container:Container"
 
 
+def plan_folder(stack: str, cloud: str | None) -> str:
+    """The folder under --out that a plan of `stack` (moved to `cloud`) writes."""
+    return f"{stack}-{cloud}" if cloud else stack
+
+
 def plan_order(result: PlanResult) -> list[tuple[int, Registration]]:
     """(depth, resource) in tree order, siblings by name then type: independent of the order the
     program's async code happened to register them in."""
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser.add_argument("--out", type=Path, default=root / "build" / "plan")
     args = parser.parse_args(argv)
 
-    out_dir = args.out / (f"{args.stack}-{args.cloud}" if args.cloud else args.stack)
+    out_dir = args.out / plan_folder(args.stack, args.cloud)
     try:
         overrides: dict[str, Any] = _overrides(args.set)
         project = project_name(root)
