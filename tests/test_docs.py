@@ -220,3 +220,49 @@ def test_dashboard_count_is_the_provisioned_dashboards(plan_of):
     count = len([a for a in plan_of("prod").artifacts if a.startswith("monitoring/grafana/dashboards/")])
     for doc, pattern in (("README.md", r"Grafana \((\w+) dashboards\)"), ("docs/monitoring.md", r"Grafana shows (\w+) provisioned")):
         assert _WORDS[_one(pattern, doc)[1]] == count, doc
+
+
+def _first_comparison(expr: str) -> float:
+    return float(re.search(r"[<>]=? (\d+(?:\.\d+)?)", " ".join(expr.split()))[1])
+
+
+def _matches(cell: str, rule: dict) -> bool:
+    """A threshold cell ('10 %', '0.5 s', '14 d', '49 h', '3') against the rendered rule: the
+    number its expression compares with, or its `for:` for an absence alert."""
+    number, _, unit = cell.partition(" ")
+    n = float(number)
+    scale = {"%": (1, 0.01), "s": (1,), "d": (1, 86400), "h": (3600,), "": (1,)}[unit]
+    if re.search(r"[<>]=? \d", rule["expr"]) and any(abs(_first_comparison(rule["expr"]) - n * k) < 1e-9 for k in scale):
+        return True
+    return unit in ("h", "d") and rule.get("for") == f"{number}{unit}"
+
+
+def test_alert_table_is_the_rendered_rules(plan_of):
+    text = DOCS["docs/monitoring.md"].split("## Alerts and thresholds per stack", 1)[1].split("\n## ", 1)[0]
+    header = re.search(r"^\| alert \| severity \| condition \| for \| (\w+) \| (\w+) \| (\w+) \|$", text, re.M)
+    assert header and set(header.groups()) == set(STACKS)
+    rows = re.findall(r"^\| (\w+) \| (warning|critical) \| .*? \| ([\w-]+) \|([^|]*)\|([^|]*)\|([^|]*)\|$", text, re.M)
+    rendered = {}
+    for s in STACKS:
+        doc = yaml.safe_load(plan_of(s).artifacts["monitoring/prometheus/rules/xqfc-alerts.yml"])
+        rendered[s] = {(r["alert"], r["labels"]["severity"]): r for g in doc["groups"] for r in g["rules"] if "alert" in r}
+    assert {(a, sev) for a, sev, *_ in rows} == set(rendered["prod"]), "the table lists every alert the plan renders"
+    wrong = []
+    for alert, severity, for_, *cells in rows:
+        for stack, cell in zip(header.groups(), (c.strip() for c in cells)):
+            rule = rendered[stack][(alert, severity)]
+            if for_ == "-":
+                ok_for = "for" not in rule or unit_for_cell(cell) == rule.get("for")
+            elif re.fullmatch(r"\d+[smhd]", for_):
+                ok_for = rule.get("for") == for_
+            else:  # a named duration (targetDownFor): the stack columns are the `for:`
+                ok_for = rule.get("for") == cell
+                cell = ""
+            if not ok_for or (cell and not _matches(cell, rule)):
+                wrong.append((alert, severity, stack, cell, rule.get("for"), " ".join(rule["expr"].split())[-60:]))
+    assert not wrong
+
+
+def unit_for_cell(cell: str) -> str:
+    number, _, unit = cell.partition(" ")
+    return f"{number}{unit}"
