@@ -166,8 +166,9 @@ def test_log_rotation_figure_is_the_containers_and_the_daemons(plan_of):
     assert len(opts) == 1
     (only,) = [json.loads(o) for o in opts]
     size = re.fullmatch(r"(\d+)m", only["max-size"])
-    # dockerd reads max-size with go-units RAMInBytes (moby daemon/logger/jsonfilelog): m = MiB.
-    figure = f"{size[1]} MiB x {only['max-file']}"
+    # dockerd reads max-size with go-units FromHumanSize, decimal (moby
+    # daemon/logger/jsonfilelog/jsonfilelog.go New): 20m = 20 MB, not MiB.
+    figure = f"{size[1]} MB x {only['max-file']}"
     for doc in ("README.md", "docs/monitoring.md"):
         assert figure in DOCS[doc], doc
     daemon = json.loads(_daemon_json(plan_of("dev").artifacts["cloud-init.yaml"]))
@@ -266,3 +267,34 @@ def test_alert_table_is_the_rendered_rules(plan_of):
 def unit_for_cell(cell: str) -> str:
     number, _, unit = cell.partition(" ")
     return f"{number}{unit}"
+
+
+def test_network_addresses_are_the_plans(plan_of):
+    nets = {r.inputs["name"]: r.inputs["ipamConfigs"][0] for r in plan_of("prod").of_type("docker:index/network:Network")}
+    m = _one(r"`xqfc-edge` ([\d./]+), `xqfc-data` ([\d./]+) \(internal:\nno route out\), `xqfc-monitoring` ([\d./]+)\.")
+    assert list(m.groups()) == [nets["xqfc-edge"]["subnet"], nets["xqfc-data"]["subnet"], nets["xqfc-monitoring"]["subnet"]]
+    conf = dict(line.split("=", 1) for line in plan_of("prod").artifacts["release/release.conf"].splitlines() if "=" in line)
+    m = _one(r"edge network\n\(`([\d./]+)`\) hands out dynamic addresses from `([\d./]+)` only, and the colours\n"
+             r"run at `APP_IP_BLUE=([\d.]+)` / `APP_IP_GREEN=([\d.]+)`", "docs/releases.md")
+    assert list(m.groups()) == [nets["xqfc-edge"]["subnet"], nets["xqfc-edge"]["ipRange"], conf["APP_IP_BLUE"], conf["APP_IP_GREEN"]]
+    m = _one(r"the monitoring\n\s*network \(([\d./]+)\)", "docs/nginx.md")
+    assert m[1] == nets["xqfc-monitoring"]["subnet"]
+    m = _one(r"then drains for (\d+) s before stopping the old colour")
+    assert m[1] == conf["DRAIN_SECONDS"]
+
+
+def test_hsts_per_stack_is_the_rendered_nginx_conf(plan_of):
+    ages = {}
+    for s in STACKS:
+        ages[s] = re.search(r'Strict-Transport-Security "max-age=(\d+)(; includeSubDomains)?"', plan_of(s).artifacts["nginx/nginx.conf"])
+    m = _one(r"HSTS `max-age` (\d+) s in dev, (\d+) day in staging, (\d+) years with `includeSubDomains` in\nprod", "docs/nginx.md")
+    assert int(m[1]) == int(ages["dev"][1]) and not ages["dev"][2]
+    assert int(m[2]) * 86400 == int(ages["staging"][1]) and not ages["staging"][2]
+    assert int(m[3]) * 365 * 86400 == int(ages["prod"][1]) and ages["prod"][2]
+
+
+def test_nginx_container_limit_is_the_plans(plan_of):
+    # The docker provider's `memory` is in MiB (kreuzwerker/terraform-provider-docker
+    # resource_docker_container_funcs.go: Memory = memory * 1024 * 1024).
+    (edge,) = [r for r in plan_of("prod").of_type(CONTAINER) if r.name.endswith("-edge-container")]
+    assert int(_one(r"read-only root and a (\d+) MiB limit", "docs/nginx.md")[1]) == edge.inputs["memory"]
