@@ -298,3 +298,65 @@ def test_nginx_container_limit_is_the_plans(plan_of):
     # resource_docker_container_funcs.go: Memory = memory * 1024 * 1024).
     (edge,) = [r for r in plan_of("prod").of_type(CONTAINER) if r.name.endswith("-edge-container")]
     assert int(_one(r"read-only root and a (\d+) MiB limit", "docs/nginx.md")[1]) == edge.inputs["memory"]
+
+
+def _lifecycle(result) -> tuple[int, int, int]:
+    """(backups/ expiry days, non-current days, abort-incomplete days) as the plan registers them."""
+    bucket = [r for r in result.resources if r.type in ("tencentcloud:Cos/bucket:Bucket", "alicloud:oss/bucket:Bucket")]
+    (rules,) = [r.inputs["lifecycleRules"] for r in bucket]
+    (backups,) = [r for r in rules if r.get("filterPrefix", r.get("prefix")) == "backups/"]
+    (aborts,) = [r for r in rules if r is not backups]
+    if "expiration" in backups:  # COS
+        return (backups["expiration"]["days"], backups["nonCurrentExpiration"]["nonCurrentDays"],
+                aborts["abortIncompleteMultipartUpload"]["daysAfterInitiation"])
+    return (backups["expirations"][0]["days"], backups["noncurrentVersionExpirations"][0]["days"],
+            aborts["abortMultipartUploads"][0]["days"])
+
+
+def test_bucket_lifecycle_figures_are_the_plans(plan_of, cloud):
+    for s in STACKS:
+        result = plan_of(s, cloud)
+        expiry, noncurrent, abort = _lifecycle(result)
+        grace = expiry - int(result.config["xqfc:backupRetentionDays"])
+        m = _one(r"`backups/` expires (\d+) days after\n  `backupRetentionDays` \(a backstop behind the backup job's own pruning; "
+                 r"non-current versions\n  after (\d+) days, so a deleted backup can be recovered for a week\) and incomplete "
+                 r"multipart uploads are aborted after a day\.")
+        assert [int(m[1]), int(m[2]), 1] == [grace, noncurrent, abort]
+        m = _one(r"(?s)expires objects under `backups/`\n(\d+) days after `backupRetentionDays`.*?\nnon-current versions after (\d+) days\)"
+                 r".*?retention plus those (\d+)\ndays", "docs/backups.md")
+        assert [int(x) for x in m.groups()] == [grace, noncurrent, grace]
+
+
+def _rules(result) -> dict[tuple[str, str], dict]:
+    doc = yaml.safe_load(result.artifacts["monitoring/prometheus/rules/xqfc-alerts.yml"])
+    return {(r["alert"], r["labels"]["severity"]): r for g in doc["groups"] for r in g["rules"] if "alert" in r}
+
+
+def test_readme_alert_summary_is_the_rendered_rules_and_routes(plan_of):
+    prod = plan_of("prod")
+    rules = _rules(prod)
+    m = _one(r"certificate expiring \((\d+) d warning,\n(\d+) d critical\)")
+    assert [int(x) for x in m.groups()] == [int(_first_comparison(rules[("CertificateExpiring", s)]["expr"])) for s in ("warning", "critical")]
+    m = _one(r"restore drill older than (\d+) days\.")
+    assert int(m[1]) * 86400 == _first_comparison(rules[("RestoreDrillStale", "warning")]["expr"])
+    routes = {r["matchers"][0]: r["repeat_interval"] for r in yaml.safe_load(prod.artifacts["monitoring/alertmanager/alertmanager.yml"])["route"]["routes"]}
+    m = _one(r"`critical` goes to every channel (hourly), `warning` to chat \(or email\) every (\d+) h\.")
+    assert routes['severity="critical"'] == "1h" and routes['severity="warning"'] == f"{m[2]}h"
+
+
+def test_dns_ttl_is_the_records(plan_of, cloud):
+    ttls = {r.inputs["ttl"] for r in plan_of("prod", cloud).resources if "ttl" in r.inputs}
+    assert len(ttls) == 1
+    assert int(_one(r"TTL (\d+)\): the apex A record")[1]) == ttls.pop()
+
+
+def test_loki_limits_are_the_rendered_config(plan_of):
+    for s in ("staging", "prod"):
+        result = plan_of(s)
+        loki = yaml.safe_load(result.artifacts["monitoring/loki/loki.yml"])
+        m = _one(r"Ingestion is limited \((\d+) MB/s, burst (\d+) MB\)", "docs/monitoring.md")
+        assert [int(m[1]), int(m[2])] == [loki["limits_config"]["ingestion_rate_mb"], loki["limits_config"]["ingestion_burst_size_mb"]]
+        words = {"a quarter": 4, "an eighth": 8, "a sixteenth": 16}
+        m = _one(r"the query results cache is (an? \w+) of Loki's memory limit", "docs/monitoring.md")
+        cache = loki["query_range"]["results_cache"]["cache"]["embedded_cache"]["max_size_mb"]
+        assert cache * words[m[1]] == _monitoring_memory(result)["loki"]
