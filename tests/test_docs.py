@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import yaml
 
@@ -360,3 +361,41 @@ def test_loki_limits_are_the_rendered_config(plan_of):
         m = _one(r"the query results cache is (an? \w+) of Loki's memory limit", "docs/monitoring.md")
         cache = loki["query_range"]["results_cache"]["cache"]["embedded_cache"]["max_size_mb"]
         assert cache * words[m[1]] == _monitoring_memory(result)["loki"]
+
+
+def test_per_stack_settings_tables_are_the_stacks_config(plan_of):
+    """Rows `| `key` | type | dev | staging | prod |` of the docs' per-stack tables: each value is
+    the one the stack runs with (stack file over Pulumi.yaml default)."""
+    config = {s: plan_of(s).config for s in STACKS}
+    checked, wrong = 0, []
+    for doc, text in DOCS.items():
+        for key, *cells in re.findall(r"^\| `(\w+)` \| [^|]+ \|([^|]*)\|([^|]*)\|([^|]*)\|$", text, re.M):
+            if f"xqfc:{key}" not in config["dev"] or doc == "README.md":  # README's table is generated (test above)
+                continue
+            previous = None
+            for stack, cell in zip(STACKS, (c.strip() for c in cells)):
+                if cell.startswith("same,"):
+                    continue
+                value = previous if cell == "same" else cell.strip("`")
+                previous = value
+                checked += 1
+                if value != config[stack][f"xqfc:{key}"]:
+                    wrong.append((doc, key, stack, value, config[stack][f"xqfc:{key}"]))
+    assert checked > 20 and not wrong
+
+
+def _collected(*paths: str) -> int:
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *paths],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300).stdout
+    return int(re.search(r"^(\d+) tests? collected", out, re.M)[1])
+
+
+def test_test_counts_in_docs_are_what_pytest_collects():
+    monitoring = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_monitoring_*.py"))
+    assert int(_one(r"(\d+) tests in about \d+ s on 2 cores", "docs/monitoring.md")[1]) == _collected(*monitoring)
+    assert int(_one(r"`tests/test_runtime_logs\.py`: (\d+) tests", "docs/monitoring.md")[1]) == _collected("tests/test_runtime_logs.py")
+
+
+def test_switch_sizes_match_the_stacks_memory(plan_of):
+    m = _one(r"sized like the Tencent\nstacks: \dc(\d+)g dev, \dc(\d+)g staging, \dc(\d+)g prod\)", "docs/clouds.md")
+    assert [int(x) for x in m.groups()] == [int(plan_of(s).config["xqfc:vmMemoryGb"]) for s in STACKS]
