@@ -399,3 +399,13 @@ def test_test_counts_in_docs_are_what_pytest_collects():
 def test_switch_sizes_match_the_stacks_memory(plan_of):
     m = _one(r"sized like the Tencent\nstacks: \dc(\d+)g dev, \dc(\d+)g staging, \dc(\d+)g prod\)", "docs/clouds.md")
     assert [int(x) for x in m.groups()] == [int(plan_of(s).config["xqfc:vmMemoryGb"]) for s in STACKS]
+
+
+def test_defaults_named_in_readme_are_the_programs(plan_of):
+    dev = plan_of("dev")
+    assert _one(r"the app runs as `appUser` \(([\d:]+)\)")[1] == dev.config["xqfc:appUser"]
+    assert _one(r"`certificateRenewDays` \((\d+)\) days remain")[1] == dev.config["xqfc:certificateRenewDays"]
+    # PRs run `make coverage` (.github/workflows/pr.yml), which fails under the Makefile's COV_MIN.
+    assert "run: make coverage" in (ROOT / ".github" / "workflows" / "pr.yml").read_text()
+    cov_min = re.search(r"^COV_MIN \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    assert _one(r"the tests with coverage \((\d+) % minimum\)")[1] == cov_min
