@@ -409,3 +409,14 @@ def test_defaults_named_in_readme_are_the_programs(plan_of):
     assert "run: make coverage" in (ROOT / ".github" / "workflows" / "pr.yml").read_text()
     cov_min = re.search(r"^COV_MIN \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1]
     assert _one(r"the tests with coverage \((\d+) % minimum\)")[1] == cov_min
+
+
+def test_readme_bad_config_example_is_what_the_command_prints(tmp_path):
+    import shlex
+
+    m = re.search(r"```text\n\$ \.venv/bin/python -m (components\.plan [^\n]+)\n(.*?)```", DOCS["README.md"], re.S)
+    assert m
+    result = subprocess.run([sys.executable, "-m", *shlex.split(m[1]), "--out", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == m[2]
