@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from components.outputs import CONTRACT
@@ -420,3 +421,31 @@ def test_readme_bad_config_example_is_what_the_command_prints(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == m[2]
+
+
+def test_rest_of_the_vm_is_the_plans_container_limits(plan_of):
+    m = _one(r"Redis\n`redisMaxmemoryMb` \+ max\((\d+), half\) headroom, nginx (\d+);", "docs/monitoring.md")
+    floor, nginx = int(m[1]), int(m[2])
+    for s in STACKS:
+        result = plan_of(s)
+        limits = {r.name.removeprefix(f"xqfc-{s}-host-"): r.inputs.get("memory") for r in result.of_type(CONTAINER)}
+        maxmemory = int(result.config["xqfc:redisMaxmemoryMb"])
+        assert limits["redis-container"] == maxmemory + max(floor, maxmemory // 2), s
+        assert limits["postgres-container"] == int(result.config["xqfc:postgresMemoryMb"]), s
+        assert limits["edge-container"] == nginx, s
+
+
+def test_services_memory_share_is_the_settings_limit():
+    from components.plan.stack_config import read_stack_config
+    from components.settings import SettingsError, from_mapping
+
+    percent = int(_one(r"settings refuse app \+ PostgreSQL \+\nRedis above (\d+) % of `vmMemoryGb`", "docs/monitoring.md")[1])
+    config, secret = read_stack_config(ROOT, "staging")
+    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("xqfc:")}
+    secrets = {k.split(":", 1)[1] for k in secret}
+    budget = int(raw["vmMemoryGb"]) * 1024 * percent // 100
+    others = int(raw["appMemoryMb"]) + int(raw["redisMaxmemoryMb"])
+    from_mapping({**raw, "postgresMemoryMb": str(budget - others)}, "staging", secrets)  # at the limit: accepted
+    with pytest.raises(SettingsError) as refused:
+        from_mapping({**raw, "postgresMemoryMb": str(budget - others + 1)}, "staging", secrets)
+    assert "vmMemoryGb" in str(refused.value)
