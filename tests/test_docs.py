@@ -449,3 +449,21 @@ def test_services_memory_share_is_the_settings_limit():
     with pytest.raises(SettingsError) as refused:
         from_mapping({**raw, "postgresMemoryMb": str(budget - others + 1)}, "staging", secrets)
     assert "vmMemoryGb" in str(refused.value)
+
+
+def _release_setting(result, name: str) -> str:
+    """What release.sh runs with on the VM: release.conf's value, else the script's own default."""
+    conf = dict(line.split("=", 1) for line in result.artifacts["release/release.conf"].splitlines() if "=" in line)
+    if name in conf:
+        return conf[name]
+    defaults = set(re.findall(rf"\$\{{{name}:-([^}}]*)\}}", (ROOT / "scripts" / "release.sh").read_text()))
+    assert len(defaults) == 1, (name, defaults)
+    return defaults.pop()
+
+
+def test_release_figures_are_what_the_script_runs_with(plan_of):
+    prod = plan_of("prod")
+    lines = re.findall(r"last (\d+) log lines", DOCS["docs/releases.md"])
+    assert lines and set(lines) == {_release_setting(prod, "LOG_LINES")}
+    m = _one(r"`upstream app \{ server <ip>:<port>; keepalive (\d+); \}`", "docs/releases.md")
+    assert m[1] == _release_setting(prod, "UPSTREAM_KEEPALIVE")
