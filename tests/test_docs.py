@@ -467,3 +467,20 @@ def test_release_figures_are_what_the_script_runs_with(plan_of):
     assert lines and set(lines) == {_release_setting(prod, "LOG_LINES")}
     m = _one(r"`upstream app \{ server <ip>:<port>; keepalive (\d+); \}`", "docs/releases.md")
     assert m[1] == _release_setting(prod, "UPSTREAM_KEEPALIVE")
+
+
+def _pins() -> dict[str, str]:
+    return dict(re.findall(r"^([\w.-]+)==([\w.]+)$", (ROOT / "requirements.txt").read_text(), re.M))
+
+
+def test_provider_versions_in_docs_are_the_pinned_sdks():
+    pins = _pins()
+    # The Python SDK of a provider pins its plugin: the same version (pulumi's resource plugin
+    # is installed at the SDK's version).
+    for m in re.finditer(r"pulumi plugin install resource (\w+) v([\d.]+)", "\n".join(DOCS.values())):
+        package = {"tencentcloud": "tencentcloud-iac-pulumi", "acme": "pulumiverse-acme"}[m[1]]
+        assert m[2] == pins[package], m[0]
+    named = list(re.finditer(r"(pulumi-docker|pulumi-command|pulumi-random|pulumiverse-acme)`? ([\d]+\.[\d.]+\d)", "\n".join(DOCS.values())))
+    assert len(named) >= 4
+    for m in named:
+        assert m[2] == pins[m[1]], m[0]
