@@ -1,7 +1,7 @@
 """docs/outputs.md from the outputs contract (components/outputs.py), so the two cannot drift.
 
-    python -m scripts.outputs_table           # print
-    python -m scripts.outputs_table --write   # rewrite docs/outputs.md
+    .venv/bin/python -m scripts.outputs_table           # print
+    .venv/bin/python -m scripts.outputs_table --write   # rewrite docs/outputs.md
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def table() -> str:
 def document() -> str:
     return (
         "## Stack outputs contract\n\n"
-        "<!-- Generated from components/outputs.py by `python -m scripts.outputs_table --write`; do not edit. -->\n\n"
+        "<!-- Generated from components/outputs.py by `.venv/bin/python -m scripts.outputs_table --write`; do not edit. -->\n\n"
         f"Contract version **{CONTRACT_VERSION}** (semantic versioning: a removed or retyped output is a new major\n"
         "version). Read them with `pulumi stack output --json` or, from another Pulumi program, with\n"
         "`pulumi.StackReference(\"<org>/xqfc/<stack>\")` (see `examples/consumer/`): check the major of\n"

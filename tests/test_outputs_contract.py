@@ -24,7 +24,7 @@ CONSUMER = ROOT / "examples" / "consumer" / "__main__.py"
 
 
 def test_outputs_doc_is_generated_from_the_contract():
-    assert DOC.read_text() == document(), "docs/outputs.md is stale: run python -m scripts.outputs_table --write"
+    assert DOC.read_text() == document(), "docs/outputs.md is stale: run .venv/bin/python -m scripts.outputs_table --write"
 
 
 def test_outputs_doc_table_lists_the_contract_names_types_and_secrecy():

@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from components.plan.run import ROOT
+import pytest
+
+from components.plan.__main__ import main as plan_main
+from components.plan.run import ROOT, run_stack
+from components.plan.stack_config import OFFLINE_SECRET
 
 
 def plan(*args: str, out) -> subprocess.CompletedProcess:
@@ -55,3 +62,103 @@ def test_plan_moves_a_stack_to_alibaba_cloud(tmp_path):
 def test_plan_refuses_a_cloud_it_does_not_know(tmp_path):
     result = plan("--stack", "prod", "--cloud", "aws", out=tmp_path)
     assert result.returncode == 2 and "alicloud" in result.stderr
+
+
+# --- misuse and files the Pulumi CLI would refuse: one line naming the flag or file, exit 2 ---
+
+def _one_line_error(result, *names: str) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for name in names:
+        assert name in lines[0]
+    return lines[0]
+
+
+def test_set_without_equals_names_the_flag(tmp_path):
+    _one_line_error(plan("--stack", "dev", "--set", "instanceType", out=tmp_path), "--set", "instanceType", "KEY=VALUE")
+
+
+@pytest.mark.parametrize("flag, value, allowed", [("--stack", "qa", "prod"), ("--cloud", "aws", "alicloud")])
+def test_unknown_stack_or_cloud_names_the_flag_and_the_choices(tmp_path, flag, value, allowed):
+    _one_line_error(plan(flag, value, out=tmp_path), flag, value, allowed)
+
+
+def test_a_folder_that_is_not_a_plan_is_never_emptied(tmp_path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "notes.txt").write_text("mine")
+    _one_line_error(plan("--stack", "dev", out=tmp_path), "--out")
+    assert (tmp_path / "dev" / "notes.txt").read_text() == "mine"
+
+
+def test_a_second_plan_removes_the_first_ones_stale_files(tmp_path):
+    assert plan("--stack", "dev", out=tmp_path).returncode == 0
+    stale = [tmp_path / "dev" / "artifacts" / "old.conf", tmp_path / "dev" / "stale.json"]
+    for path in stale:
+        path.write_text("from an earlier run")
+    assert plan("--stack", "dev", out=tmp_path).returncode == 0
+    assert not [p for p in stale if p.exists()]
+    assert (tmp_path / "dev" / "resources.json").is_file()
+
+
+def _project_copy(tmp_path: Path, stack_text: str | None = None, project_text: str | None = None) -> Path:
+    """A project root with the real program and Pulumi.yaml, and one stack file `dev`."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy(ROOT / "__main__.py", root / "__main__.py")
+    (root / "Pulumi.yaml").write_text(project_text if project_text is not None else (ROOT / "Pulumi.yaml").read_text())
+    (root / "Pulumi.dev.yaml").write_text(stack_text if stack_text is not None else (ROOT / "Pulumi.dev.yaml").read_text())
+    return root
+
+
+def _main(root: Path, tmp_path: Path, capsys, *args: str):
+    code = plan_main(["--stack", "dev", "--out", str(tmp_path / "out"), *args], root=root)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess([], code, out, err)
+
+
+DEV = (ROOT / "Pulumi.dev.yaml").read_text()
+
+
+@pytest.mark.parametrize("bad, problem", [
+    # yaml.v3: "found character that cannot start any token"
+    (DEV.replace("\n  xqfc:environment:", "\n\txqfc:environment:", 1), "cannot start any token"),
+    # yaml.v3: `mapping key "xqfc:environment" already defined at line N`
+    (DEV + "  xqfc:environment: prod\n", "already defined"),
+], ids=["tab-indent", "duplicate-key"])
+def test_a_stack_file_the_pulumi_cli_refuses_is_refused_in_one_line(tmp_path, capsys, bad, problem):
+    assert "xqfc:environment:" in DEV
+    root = _project_copy(tmp_path, stack_text=bad)
+    line = _one_line_error(_main(root, tmp_path, capsys), "Pulumi.dev.yaml", problem)
+    assert re.search(r"Pulumi\.dev\.yaml:\d+:\d+", line)
+
+
+def test_a_duplicate_key_in_pulumi_yaml_is_refused_in_one_line(tmp_path, capsys):
+    project = (ROOT / "Pulumi.yaml").read_text().replace("\nconfig:\n", "\nname: other\nconfig:\n", 1)
+    root = _project_copy(tmp_path, project_text=project)
+    _one_line_error(_main(root, tmp_path, capsys), "Pulumi.yaml", "already defined")
+
+
+SECRET_ENV = [
+    # pulumi config set --secret appSecretEnv '{"SMS_API_KEY": "...", ...}' (README): one encrypted JSON string
+    "  xqfc:appSecretEnv:\n    secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBB\n",
+    # pulumi config set --secret --path appSecretEnv.SMS_API_KEY ...: an object with encrypted leaves
+    "  xqfc:appSecretEnv:\n    SMS_API_KEY:\n      secure: v1:AAAAAAAAAAAAAAAA:CCCCCCCCCCCCCCCC\n",
+]
+
+
+@pytest.mark.parametrize("entry", SECRET_ENV, ids=["object-secret", "path-secret"])
+def test_app_secret_env_set_as_readme_says_plans_offline(tmp_path, capsys, entry):
+    root = _project_copy(tmp_path, stack_text=DEV + entry)
+    result = _main(root, tmp_path, capsys)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    # The app's env file carries the variables, and stays secret in the plan.
+    resources = json.loads((tmp_path / "out" / "dev" / "resources.json").read_text())
+    env_files = [r for r in resources if r["name"].endswith("-app-env")]
+    assert env_files and all(r["inputs"]["stdin"] == "[secret]" for r in env_files)
+    if "SMS_API_KEY" in entry:
+        # The variable the operator named reaches the env file, its value a placeholder.
+        (env,) = [r for r in run_stack("dev", root=root).resources if r.name.endswith("-app-env")]
+        assert f"SMS_API_KEY={OFFLINE_SECRET}" in env.secret_inputs["stdin"].splitlines()

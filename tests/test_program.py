@@ -255,7 +255,12 @@ def test_plan_documents_have_the_agreed_shape_and_mask_secrets(plan):
 
     docs = resources_document(plan)
     assert all(set(d) == {"type", "name", "parent", "inputs"} for d in docs)
-    assert [d["name"] for d in docs] == [r.name for r in plan.resources]
+    assert sorted(d["name"] for d in docs) == sorted(r.name for r in plan.resources)
+    # Tree order (not registration order, which varies between runs): a parent before its children.
+    seen: set[str] = set()
+    for d in docs:
+        assert d["parent"] is None or d["parent"] in seen, d["name"]
+        seen.add(d["name"])
     top = [d for d in docs if d["parent"] is None]
     assert [d["type"] for d in top] == ["xqfc:platform:Platform"]
     with_secret = replace(plan, outputs={**plan.outputs, "db_password": StackOutput("hunter2", True)})

@@ -13,9 +13,13 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.plan.mocks import MASK, CloudMocks, RecordingMonitor, Registration
-from components.plan.stack_config import project_name, read_stack_config
+from components.plan.stack_config import OFFLINE_SECRET, is_offline_placeholder, project_name, read_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
+# Stands for each secret value inside a rendered file a plan shows. Plain letters and a hyphen
+# keep every format valid where the value sits (a YAML scalar, a URL, an env file), so the file
+# can still be checked by its own tool (amtool check-config).
+MASKED_SECRET = "masked-secret"
 
 
 @dataclass
@@ -61,9 +65,21 @@ async def _resolve(value: Any) -> StackOutput:
     return StackOutput(await out.future(), await out.is_secret())
 
 
+def shown_artifact(rendered: StackOutput, offline: bool) -> str:
+    """A rendered file as a plan shows it. A file holding secrets (alertmanager.yml with SMTP
+    credentials) shows with each secret value masked when every secret the run was given is an
+    offline placeholder; given a real secret value (an e2e run), it is masked whole."""
+    if not rendered.secret:
+        return rendered.value
+    if not offline:
+        return MASK + "\n"
+    return rendered.value.replace(OFFLINE_SECRET, MASKED_SECRET)
+
+
 def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT, mocks: CloudMocks | None = None) -> PlanResult:
     """Raises pulumi.RunError with the settings message when the config is invalid."""
     config, secret_keys = read_stack_config(root, stack, overrides)
+    offline = all(is_offline_placeholder(config[k]) for k in secret_keys)
     mocks = mocks or CloudMocks()
     monitor = RecordingMonitor(mocks)
     # A previous run in this process leaves its root stack behind; each run needs its own.
@@ -82,8 +98,7 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
         platform = namespace.get("platform")
         artifacts = platform.artifacts() if platform is not None else {}
         resolved = {k: await _resolve(v) for k, v in artifacts.items()}
-        # A rendered file holding secrets (alertmanager.yml with SMTP credentials) is masked too.
-        collected["artifacts"] = {k: (MASK + "\n" if r.secret else r.value) for k, r in resolved.items()}
+        collected["artifacts"] = {k: shown_artifact(r, offline) for k, r in resolved.items()}
 
     _sync_await(run_pulumi_func(program))
     return PlanResult(
