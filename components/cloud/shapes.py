@@ -38,7 +38,8 @@ class ServerArgs:
 
 
 def stack_tags(s: Settings) -> dict[str, str]:
-    return {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+    # Not "project": Tencent reserves tag keys starting with qcs:, project or 项目 (docs/cloud-rules.md).
+    return {"app": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
 
 
 def host_server_args(
