@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -108,7 +109,8 @@ def alicloud_user_data(v: Any) -> bool:
 
 
 def port_or_all(v: Any) -> bool:
-    return v == "ALL" or (isinstance(v, str) and v.isdigit() and 1 <= int(v) <= 65535)
+    # The API documents lower-case `all`; the provider compares case-insensitively.
+    return (isinstance(v, str) and v.lower() == "all") or (isinstance(v, str) and v.isdigit() and 1 <= int(v) <= 65535)
 
 
 def alicloud_port_range(v: Any) -> bool:
@@ -117,6 +119,17 @@ def alicloud_port_range(v: Any) -> bool:
         return False
     lo, hi = int(m.group(1)), int(m.group(2))
     return (lo, hi) == (-1, -1) or 1 <= lo <= hi <= 65535
+
+
+def policy_document(version_key: str, version: str, statements_key: str, effect_key: str, effects: tuple[str, ...]) -> Callable[[Any], bool]:
+    def ok(v: Any) -> bool:
+        try:
+            doc = json.loads(v)
+        except (TypeError, ValueError):
+            return False
+        statements = doc.get(statements_key)
+        return doc.get(version_key) == version and bool(statements) and all(s.get(effect_key) in effects for s in statements)
+    return ok
 
 
 def step_of(n: int) -> Callable[[Any], bool]:
@@ -148,34 +161,41 @@ LIMITS: list[Limit] = [
     Limit(TC, "tencentcloud:Subnet/instance:Instance", "name", "1-60 characters", length(1, 60), "x" * 61, f"{TENCENT_DOCS}/215/15782"),
     Limit(TC, "tencentcloud:Subnet/instance:Instance", "cidrBlock", "private, mask /16-/28", private_cidr(16, 28), "10.0.0.0/30",
           f"{TENCENT_DOCS}/215/15782"),
-    Limit(TC, "tencentcloud:Security/group:Group", "name", "1-60 characters", length(1, 60), "x" * 61, f"{TENCENT_DOCS}/215/15806"),
+    Limit(TC, "tencentcloud:Security/group:Group", "name", "1-60 characters", length(1, 60), "x" * 61, f"{TENCENT_DOCS}/215/15805"),
     Limit(TC, "tencentcloud:Security/group:Group", "description", "at most 100 characters", length(0, 100), "x" * 101,
-          f"{TENCENT_DOCS}/215/15806"),
-    *[Limit(TC, "tencentcloud:Security/groupRuleSet:GroupRuleSet", f"{d}.*.{arg}", rule, check, bad, f"{TENCENT_DOCS}/215/15805#SecurityGroupPolicy")
+          f"{TENCENT_DOCS}/215/15805"),
+    *[Limit(TC, "tencentcloud:Security/groupRuleSet:GroupRuleSet", f"{d}.*.{arg}", rule, check, bad, "tencentcloud provider vpc/resource_tc_security_group_rule_set.go (SecurityGroupPolicy)")
       for d in ("ingresses", "egresses")
       for arg, rule, check, bad in (
-          ("description", "at most 100 characters", length(0, 100), "x" * 101),
-          ("port", "one port 1-65535 or ALL", port_or_all, "0"),
+          ("description", "at most 100 characters (as GroupDescription)", length(0, 100), "x" * 101),
+          ("port", "one port 1-65535 or all", port_or_all, "0"),
           ("protocol", "TCP, UDP, ICMP, ICMPv6 or ALL", one_of("TCP", "UDP", "ICMP", "ICMPv6", "ALL"), "tcp/udp"),
           ("action", "ACCEPT or DROP", one_of("ACCEPT", "DROP"), "accept"),
       )],
-    Limit(TC, "tencentcloud:Instance/instance:Instance", "instanceName", "1-128 characters", length(1, 128), "x" * 129,
-          f"{TENCENT_DOCS}/213/15730"),
+    Limit(TC, "tencentcloud:Instance/instance:Instance", "instanceName", "2-128 characters", length(2, 128), "x" * 129,
+          "tencentcloud provider cvm/resource_tc_instance.go (instance_name: ValidateStringLengthInRange(2, 128))"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "hostname", "Linux: 2-60 characters, dot-separated labels of letters, digits, -",
-          hostname(60), "xqfc_dev", f"{TENCENT_DOCS}/213/15730"),
+          hostname(60), "xqfc_dev", "tencentcloud provider cvm/resource_tc_instance.go (hostname, from RunInstances HostName)"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "userDataRaw", "at most 16 KB once base64-encoded", tencent_user_data,
-          "x" * 12289, f"{TENCENT_DOCS}/213/15730"),
+          "x" * 12289, "tencentcloud provider cvm/resource_tc_instance.go (user_data_raw: up to 16 KB after base64)"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "imageId", "img- and 8 characters", matches(r"img-[a-z0-9]{8}"), "ubuntu",
-          f"{TENCENT_DOCS}/213/15730"),
+          "tencentcloud provider common/validators.go ValidateImageID; RunInstances ImageId e.g. img-8toqc6s3"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "dataDisks.*.dataDiskSize", "a multiple of 10 GB", step_of(10), 105,
           f"{TENCENT_DOCS}/213/15753#DataDisk"),
     Limit(TC, "tencentcloud:Cos/bucket:Bucket", "bucket", "<name>-<APPID>: name 1-50 of a-z, 0-9, -, not starting/ending with -",
           matches(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]{6,12}"), "Xqfc-dev-1250000000",
           "https://cloud.tencent.com/document/product/436/13312"),
+    Limit(TC, "tencentcloud:Cos/bucket:Bucket", "lifecycleRules.*.id", "at most 255 characters", length(1, 255), "x" * 256,
+          "https://cloud.tencent.com/document/product/436/8280"),
+    Limit(TC, "tencentcloud:Cos/bucket:Bucket", "lifecycleRules.*.expiration.days", "a positive number of days", between(1, 3650 * 10), 0,
+          "https://cloud.tencent.com/document/product/436/8280"),
+    Limit(TC, "tencentcloud:Cam/policy:Policy", "document", "policy syntax version 2.0, lower-case effect allow/deny",
+          policy_document("version", "2.0", "statement", "effect", ("allow", "deny")), '{"version": "1", "statement": []}',
+          "https://cloud.tencent.com/document/product/598/10603"),
     Limit(TC, "tencentcloud:Cam/user:User", "name", "1-64 of letters, digits, +=,.@_-", matches(r"[A-Za-z0-9+=,.@_-]{1,64}"),
-          "xqfc dev", f"{TENCENT_DOCS}/598/34595"),
+          "xqfc dev", "https://www.tencentcloud.com/document/product/598/32265"),
     Limit(TC, "tencentcloud:Cam/policy:Policy", "name", "1-128 of letters, digits, +=,.@_-", matches(r"[A-Za-z0-9+=,.@_-]{1,128}"),
-          "xqfc/dev", f"{TENCENT_DOCS}/598/34578"),
+          "xqfc/dev", "https://www.tencentcloud.com/document/api/598/32248"),
     Limit(TC, "tencentcloud:Dnspod/record:Record", "ttl", "1-604800; 600 or more on the free plan", between(600, 604800), 60,
           f"{TENCENT_DOCS}/1427/56180"),
     Limit(TC, "tencentcloud:Ssl/certificate:Certificate", "type", "SVR (server) or CA", one_of("SVR", "CA"), "server",
@@ -249,6 +269,13 @@ LIMITS: list[Limit] = [
           matches(r"[A-Za-z][A-Za-z0-9._:-]{1,127}"), "_data", f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
     Limit(AL, "alicloud:oss/bucket:Bucket", "bucket", "3-63 of a-z, 0-9, -, starting and ending with a letter or digit",
           matches(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"), "xqfc-dev-", f"{ALIYUN_DOCS}/oss/user-guide/bucket-naming-conventions"),
+    Limit(AL, "alicloud:oss/bucket:Bucket", "lifecycleRules.*.id", "at most 255 bytes", length(1, 255), "x" * 256,
+          f"{ALIYUN_DOCS}/oss/developer-reference/putbucketlifecycle"),
+    Limit(AL, "alicloud:oss/bucket:Bucket", "lifecycleRules.*.expirations.*.days", "a positive number of days", between(1, 3650 * 10), 0,
+          f"{ALIYUN_DOCS}/oss/developer-reference/putbucketlifecycle"),
+    Limit(AL, "alicloud:ram/policy:Policy", "policyDocument", "policy language Version 1, Effect Allow/Deny",
+          policy_document("Version", "1", "Statement", "Effect", ("Allow", "Deny")), '{"Version": "2012-10-17", "Statement": []}',
+          f"{ALIYUN_DOCS}/ram/user-guide/policy-structure-and-syntax"),
     Limit(AL, "alicloud:ram/user:User", "name", "1-64 of letters, digits, . _ -", matches(r"[A-Za-z0-9._-]{1,64}"), "xqfc@dev",
           f"{ALIYUN_DOCS}/ram/developer-reference/api-ram-2015-05-01-createuser"),
     Limit(AL, "alicloud:ram/user:User", "comments", "at most 128 characters", length(0, 128), "x" * 129,

@@ -72,7 +72,7 @@ def sizing_rules(
     out: list[Problem] = []
     if vm_memory_gb != shape.memory_gib:
         out.append(("vmMemoryGb", vm_memory_gb, f"{instance_type} has {shape.memory_gib} GiB: set vmMemoryGb to "
-                    f"{shape.memory_gib} (or leave it unset) or choose another instanceType"))
+                    f"{shape.memory_gib} or choose another instanceType"))
     if app_cpus > shape.vcpus:
         out.append(("appCpus", app_cpus, f"{instance_type} has {shape.vcpus} vCPUs: appCpus must be at most {shape.vcpus}"))
     # On ha, PostgreSQL and Redis are managed services: only the app runs on the host.
