@@ -92,6 +92,7 @@ def test_zone_must_be_one_the_region_sells():
     ((_, _, msg),) = rules.placement_rules("alicloud", "cn-hangzhou", "cn-hangzhou-a")
     assert "cn-hangzhou-h" in msg and "catalog.py" in msg
     assert rules.placement_rules("alicloud", "eu-central-1", "eu-central-1a") == []  # region: settings' job
+    assert rules.placement_rules("tencentcloud", "ap-guangzhou", "ap-beijing-3") == []  # other region's zone: settings' job
 
 
 def test_instance_type_and_image_id_formats():
