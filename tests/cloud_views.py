@@ -39,7 +39,8 @@ class Vm:
     public_ip: bool
     system_disk: tuple[str, int]
     data_disks: list[Disk]
-    key_refs: list[str]
+    # Every argument that would bind a cloud key pair or set a password (must stay empty).
+    login_args: dict[str, Any]
     security_group_refs: list[str]
     api_termination_protected: bool
     user_data: str
@@ -119,10 +120,13 @@ class TencentView(_View):
         "cdn_cert": "tencentcloud:Ssl/certificate:Certificate",
         "dns": "tencentcloud:Dnspod/record:Record",
         "key": "tencentcloud:Key/pair:Pair",
+        "key_attachment": "tencentcloud:Key/pairAttachment:PairAttachment",
         "vpc": "tencentcloud:Vpc/instance:Instance",
         "subnet": "tencentcloud:Subnet/instance:Instance",
         "provider": "pulumi:providers:tencentcloud",
     }
+    # RunInstances' LoginSettings as the SDK spells them (research/provider-mapping.md).
+    LOGIN_ARGS = ("keyIds", "keyName", "password", "keepImageLogin")
     image_lookup = "tencentcloud:Images/getInstance:getInstance"
     mocked_image = "img-mock0001"
     pinned_image = "img-pinned42"
@@ -166,7 +170,7 @@ class TencentView(_View):
             public_ip=i["allocatePublicIp"] is True and i["internetMaxBandwidthOut"] > 0,
             system_disk=(i["systemDiskType"], i["systemDiskSize"]),
             data_disks=[Disk(d["dataDiskType"], d["dataDiskSize"], d["encrypt"], d["deleteWithInstance"]) for d in i["dataDisks"]],
-            key_refs=i["keyIds"],
+            login_args={k: i[k] for k in self.LOGIN_ARGS if i.get(k) not in (None, [], "")},
             security_group_refs=i["orderlySecurityGroups"],
             api_termination_protected=i["disableApiTermination"],
             user_data=i["userDataRaw"],
@@ -246,10 +250,12 @@ class AlicloudView(_View):
         "cdn_cert": "alicloud:cas/serviceCertificate:ServiceCertificate",
         "dns": "alicloud:dns/alidnsRecord:AlidnsRecord",
         "key": "alicloud:ecs/ecsKeyPair:EcsKeyPair",
+        "key_attachment": "alicloud:ecs/ecsKeyPairAttachment:EcsKeyPairAttachment",
         "vpc": "alicloud:vpc/network:Network",
         "subnet": "alicloud:vpc/switch:Switch",
         "provider": "pulumi:providers:alicloud",
     }
+    LOGIN_ARGS = ("keyName", "password", "kmsEncryptedPassword", "passwordInherit")
     image_lookup = "alicloud:ecs/getImages:getImages"
     mocked_image = "ubuntu_24_04_x64_20G_alibase_mock.vhd"
     pinned_image = "m-pinned42"
@@ -289,7 +295,7 @@ class AlicloudView(_View):
             public_ip=i["internetMaxBandwidthOut"] > 0,
             system_disk=(i["systemDiskCategory"], i["systemDiskSize"]),
             data_disks=[Disk(d["category"], d["size"], d["encrypted"], d["deleteWithInstance"]) for d in i["dataDisks"]],
-            key_refs=[i["keyName"]],
+            login_args={k: i[k] for k in self.LOGIN_ARGS if i.get(k) not in (None, [], "")},
             security_group_refs=i["securityGroups"],
             api_termination_protected=i["deletionProtection"],
             user_data=base64.b64decode(i["userData"]).decode(),

@@ -34,7 +34,7 @@ def test_plan_runs_on_the_cloud_it_claims(plan):
 def test_full_foundation_is_registered(plan):
     v = view_of(plan)
     types = [r.type for r in plan.resources]
-    for t in ("vm", "sg", "bucket", "key", "provider", "vpc", "subnet"):
+    for t in ("vm", "sg", "bucket", "provider", "vpc", "subnet"):
         assert types.count(v.T[t]) == 1, t
     assert types.count(v.T["dns"]) == 2
     assert types.count("acme:index/certificate:Certificate") == 1
@@ -97,7 +97,6 @@ def test_vm_shape_and_protection(plan):
     assert vm.system_disk == (s.system_disk_type, s.system_disk_size)
     (disk,) = vm.data_disks
     assert (disk.type, disk.size, disk.encrypted) == (s.data_disk_type, s.data_disk_size, True)
-    assert vm.key_refs in ([rid(plan.one(v.T["key"]))], [plan.one(v.T["key"]).inputs.get("keyPairName")])
     assert vm.vswitch_ref == rid(plan.one(v.T["subnet"]))
     assert "password" not in vm.reg.inputs
     prod = plan.stack == "prod"

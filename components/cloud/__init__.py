@@ -2,10 +2,13 @@
 `Foundation`, and `build_foundation` is the one place that looks at `settings.cloud`."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
 
-from components.foundation import Foundation
-from components.settings import Settings
+if TYPE_CHECKING:  # settings import components.cloud.rules: no import cycle at run time
+    from components.foundation import Foundation
+    from components.settings import Settings
 
 
 def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions) -> Foundation:

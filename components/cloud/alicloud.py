@@ -114,13 +114,12 @@ class Network(pulumi.ComponentResource):
 
 
 class Server(pulumi.ComponentResource):
-    """The ECS instance with its key pair, an encrypted data disk, and a public IP."""
+    """The ECS instance with an encrypted data disk and a public IP. No key pair and no
+    password: without either, RunInstances leaves the image's account without a password,
+    and the deploy user logs in with the key cloud-init installs."""
 
     def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:alicloud:Server", name, None, opts)
-        self.key_pair = args.shared_key_pair or ecs.EcsKeyPair(
-            f"{name}-key", key_pair_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self)
-        )
         self.instance = ecs.Instance(
             f"{name}-vm",
             instance_name=name,
@@ -130,7 +129,6 @@ class Server(pulumi.ComponentResource):
             image_id=args.image_id,
             vswitch_id=args.subnet_id,
             security_groups=[args.security_group_id],
-            key_name=self.key_pair.key_pair_name,
             system_disk_category=args.system_disk_type,
             system_disk_size=args.system_disk_size,
             data_disks=[
@@ -365,10 +363,10 @@ class AlicloudFoundation(pulumi.ComponentResource):
 
             self.ha = HaNetwork(f"{name}-ha", s, self.network.vpc.id, tags, with_provider)
 
-        def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
+        def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
             return host_server_args(
                 s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname, shared_key_pair=shared_key,
+                user_data=user_data, hostname=hostname,
             )
 
         self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
@@ -376,7 +374,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2", self.server.key_pair),
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
                 with_provider,
             ))
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.

@@ -22,9 +22,14 @@ from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
 
 PG_ENGINE_VERSION = "17.0"
-# 2 cores / 4 GB, High-availability (primary + standby) on ESSD; 1 GB Redis 7.0 master-replica.
+# 2 cores / 4 GB, High-availability (primary + standby) on ESSD.
 PG_INSTANCE_TYPE = "pg.n2.2c.2m"
-REDIS_INSTANCE_CLASS = "redis.master.small.default"
+# Redis 7.0 exists only as a cloud-native instance (class codes ending in .ce); the classic
+# redis.master.* classes stop at 5.0. 1 GB standard (master-replica). Sources: Alibaba's
+# "Instance types for Redis Open-Source Edition cloud native instances" and
+# aliyun/terraform-provider-alicloud alicloud/resource_alicloud_kvstore_instance_test.go,
+# whose 7.0 cases all use redis.shard.*.ce (docs/cloud-rules.md).
+REDIS_INSTANCE_CLASS = "redis.shard.small.ce"
 SLB_SPEC = "slb.s2.small"
 REDIS_PORT = 6379
 # RDS keeps backups 7 to 730 days.

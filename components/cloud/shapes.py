@@ -11,15 +11,19 @@ from components.settings import Settings
 
 @dataclass(frozen=True)
 class ServerArgs:
-    """One VM: where it runs, its disks, its login key and its first-boot user data."""
+    """One VM: where it runs, its disks and its first-boot user data.
+
+    No cloud key pair: the operators' key reaches the deploy user through cloud-init alone
+    (components/render/cloud_init.py), because both clouds' ImportKeyPair refuse ed25519 keys
+    (docs/cloud-rules.md) while cloud-init and sshd take any OpenSSH key type. Without a key
+    pair or a password the image's default account has no password on either cloud.
+    """
 
     zone: str
     instance_type: str
     image_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     security_group_id: pulumi.Input[str]
-    ssh_public_key: str
-    key_name: str
     user_data: str
     system_disk_type: str
     system_disk_size: int
@@ -31,12 +35,11 @@ class ServerArgs:
     tags: dict[str, str]
     # Tencent places an instance in a VPC explicitly; Alibaba derives it from the vSwitch.
     vpc_id: pulumi.Input[str] | None = None
-    # ha: later hosts log in with the first host's key pair instead of importing the key again.
-    shared_key_pair: Any = None
 
 
 def stack_tags(s: Settings) -> dict[str, str]:
-    return {"project": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
+    # Not "project": Tencent reserves tag keys starting with qcs:, project or 项目 (docs/cloud-rules.md).
+    return {"app": "xqfc", "environment": s.environment, "managed-by": "pulumi"}
 
 
 def host_server_args(
@@ -49,7 +52,6 @@ def host_server_args(
     user_data: str,
     hostname: str,
     vpc_id: pulumi.Input[str] | None = None,
-    shared_key_pair: Any = None,
 ) -> ServerArgs:
     """An app host as the stack's settings size it; only placement differs between hosts."""
     return ServerArgs(
@@ -58,8 +60,6 @@ def host_server_args(
         image_id=image_id,
         subnet_id=subnet_id,
         security_group_id=security_group_id,
-        ssh_public_key=s.ssh_public_key,
-        key_name=f"xqfc_{s.environment}",
         user_data=user_data,
         system_disk_type=s.system_disk_type,
         system_disk_size=s.system_disk_size,
@@ -70,7 +70,6 @@ def host_server_args(
         hostname=hostname,
         tags=stack_tags(s),
         vpc_id=vpc_id,
-        shared_key_pair=shared_key_pair,
     )
 
 

@@ -19,7 +19,6 @@ from tencentcloud_iac_pulumi import (
     dnspod,
     images,
     instance,
-    key,
     security,
     ssl,
     subnet,
@@ -99,13 +98,13 @@ class Network(pulumi.ComponentResource):
 
 
 class Server(pulumi.ComponentResource):
-    """The CVM with its key pair, a data disk for container data, and a public IP."""
+    """The CVM with a data disk for container data and a public IP. No key pair and no
+    password: RunInstances without LoginSettings leaves the image's account without a
+    password (to be set with ResetInstancesPassword), and the deploy user logs in with the
+    key cloud-init installs."""
 
     def __init__(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Server", name, None, opts)
-        self.key_pair = args.shared_key_pair or key.Pair(
-            f"{name}-key", key_name=args.key_name, public_key=args.ssh_public_key, tags=args.tags, opts=_child(self)
-        )
         self.instance = instance.Instance(
             f"{name}-vm",
             instance_name=name,
@@ -116,7 +115,6 @@ class Server(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             subnet_id=args.subnet_id,
             orderly_security_groups=[args.security_group_id],
-            key_ids=[self.key_pair.id],
             system_disk_type=args.system_disk_type,
             system_disk_size=args.system_disk_size,
             data_disks=[
@@ -347,11 +345,10 @@ class TencentFoundation(pulumi.ComponentResource):
 
             self.ha = HaNetwork(f"{name}-ha", HaNetworkArgs(s, self.network.vpc.id, self.network.security_group.id, tags), with_provider)
 
-        def server_args(zone: str, subnet_id, hostname: str, shared_key=None) -> ServerArgs:
+        def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
             return host_server_args(
                 s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname,
-                vpc_id=self.network.vpc.id, shared_key_pair=shared_key,
+                user_data=user_data, hostname=hostname, vpc_id=self.network.vpc.id,
             )
 
         self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
@@ -359,7 +356,7 @@ class TencentFoundation(pulumi.ComponentResource):
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2", self.server.key_pair),
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
                 with_provider,
             ))
         app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)

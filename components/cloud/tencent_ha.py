@@ -24,6 +24,7 @@ PG_MAJOR_VERSION = "16"
 PG_CPU, PG_MEMORY_GB = 2, 4
 REDIS_TYPE_ID = 17  # Redis 7.0 Memory Edition, standard architecture (master-replica)
 REDIS_MEM_MB = 1024
+PG_RETENTION = (7, 1830)
 WEEK = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -155,10 +156,16 @@ def listen(lb: LoadBalancerInstance, s: Settings, certificate_id: pulumi.Input[s
     lb.https, lb.https_rule, lb.http, lb.http_rule = https, https_rule, http, http_rule
 
 
+# The only specials every managed service accepts that are also URL-unreserved (RFC 3986), so
+# the password needs no escaping in DATABASE_URL / REDIS_URL. TencentDB for PostgreSQL wants all
+# four kinds (lower, upper, digit, special); RDS and KVStore three of four (docs/cloud-rules.md).
+PASSWORD_SPECIALS = "-_"
+
+
 def managed_password(name: str, length: int, parent: pulumi.Resource) -> random.RandomPassword:
-    # Letters and digits of each kind: the clouds' complexity rules, and URL-safe in DATABASE_URL.
     return random.RandomPassword(
-        name, length=length, special=False, min_upper=2, min_lower=2, min_numeric=2, opts=pulumi.ResourceOptions(parent=parent)
+        name, length=length, special=True, override_special=PASSWORD_SPECIALS,
+        min_upper=2, min_lower=2, min_numeric=2, min_special=2, opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
@@ -193,7 +200,8 @@ class ManagedData(pulumi.ComponentResource):
             delete_protection=s.deletion_protection,
             backup_plan=postgresql.InstanceBackupPlanArgs(
                 backup_periods=WEEK,
-                base_backup_retention_period=s.backup_retention_days,
+                # ModifyBackupPlan accepts 7-1830 days; the stack's own retention applies inside it.
+                base_backup_retention_period=min(max(s.backup_retention_days, PG_RETENTION[0]), PG_RETENTION[1]),
                 min_backup_start_time="01:00:00",
                 max_backup_start_time="03:00:00",
             ),
