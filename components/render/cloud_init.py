@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from components.render.host_packages import CODENAME, DOCKER_PACKAGES, install_arguments
+from components.render.host_updates import CONFIG_PATH as UNATTENDED_CONFIG
+from components.render.host_updates import render_unattended_upgrades, reboot_time
+
 # The VM is ready for the Docker provider once this file exists (see runtime readiness).
 READY_MARKER = "/var/lib/xqfc/bootstrap-done"
 BOOTSTRAP_PATH = "/usr/local/sbin/xqfc-bootstrap"
@@ -28,6 +32,8 @@ class CloudInitSpec:
     data_mount_path: str
     timezone: str = "Asia/Shanghai"
     open_tcp_ports: tuple[int, ...] = field(default=(80, 443))
+    # When unattended-upgrades reboots for a kernel update (components/render/host_updates.py).
+    reboot_at: str = reboot_time(0)
 
 
 def docker_daemon_config(spec: CloudInitSpec) -> dict:
@@ -76,6 +82,10 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck source=/dev/null
 . /etc/os-release
+if [ "$VERSION_CODENAME" != {CODENAME} ]; then
+  echo "xqfc-bootstrap: the pinned Docker packages are built for Ubuntu {CODENAME}, this is $VERSION_CODENAME" >&2
+  exit 1
+fi
 
 install -m 0755 -d /etc/apt/keyrings
 if [ ! -s /etc/apt/keyrings/docker.asc ]; then
@@ -86,7 +96,9 @@ arch=$(dpkg --print-architecture)
 echo "deb [arch=$arch signed-by=/etc/apt/keyrings/docker.asc] {mirror}/linux/$ID $VERSION_CODENAME stable" \\
   > /etc/apt/sources.list.d/docker.list
 apt-get update -q
-apt-get install -y -q docker-ce docker-ce-cli containerd.io docker-compose-plugin
+# Exact versions (components/render/host_packages.py), held so no upgrade moves them.
+apt-get install -y -q --allow-downgrades {" ".join(install_arguments())}
+apt-mark hold {" ".join(DOCKER_PACKAGES)}
 
 systemctl enable --now docker
 usermod -aG docker {spec.deploy_user}
@@ -141,6 +153,7 @@ def render_cloud_init(spec: CloudInitSpec) -> str:
                 "permissions": "0644",
                 "content": 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
             },
+            {"path": UNATTENDED_CONFIG, "permissions": "0644", "content": render_unattended_upgrades(spec.reboot_at)},
             {
                 "path": "/etc/docker/daemon.json",
                 "permissions": "0644",
