@@ -137,6 +137,13 @@ def test_firewall_mirrors_the_security_group():
     assert len(opened) == len(SPEC.admin_cidrs) + 2 and "ufw allow 443/tcp" in opened
 
 
+def test_node_exporter_is_reachable_from_the_metrics_sources_only():
+    spec = replace(SPEC, metrics_sources=("172.30.3.0/24", "10.40.0.0/16"))
+    opened = [ln for ln in bootstrap_script(spec).splitlines() if "port 9100" in ln]
+    assert opened == [f"ufw allow proto tcp from {c} to any port 9100 comment 'node-exporter scrape'" for c in spec.metrics_sources]
+    assert not [ln for ln in bootstrap_script(SPEC).splitlines() if "9100" in ln]
+
+
 def test_unattended_upgrades_and_data_disk():
     doc = yaml.safe_load(render_cloud_init(SPEC))
     assert "unattended-upgrades" in doc["packages"]
@@ -302,3 +309,26 @@ def test_the_reboot_window_clears_every_stacks_backup_timers(plan_of, stack):
     assert collisions(schedules, REBOOT_TIMES, JOB_ALLOWANCE_MIN, delay) == []
     # The check bites: a snapshot at 04:30 would collide with the 05:00 reboot.
     assert collisions({"redisSnapshotSchedule": "*-*-* 04:30:00"}, REBOOT_TIMES, JOB_ALLOWANCE_MIN, delay)
+
+
+def test_docker_waits_for_the_data_disk_at_boot(tmp_path):
+    from components.render.cloud_init import DOCKER_MOUNT_DROP_IN
+
+    doc = yaml.safe_load(render_cloud_init(SPEC))
+    drop_in = next(f for f in doc["write_files"] if f["path"] == DOCKER_MOUNT_DROP_IN)["content"]
+    unit = tmp_path / "docker.service"
+    unit.write_text("[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n")
+    (tmp_path / "docker.service.d").mkdir()
+    (tmp_path / "docker.service.d" / "10.conf").write_text(drop_in)
+    # systemd's own parser reads the drop-in (unknown keys would be reported).
+    def verify() -> str:
+        # Drop-ins are read from the unit search path, hence SYSTEMD_UNIT_PATH.
+        env = {"PATH": "/usr/bin:/bin", "SYSTEMD_UNIT_PATH": f"{tmp_path}:"}
+        r = subprocess.run([require_tool("systemd-analyze"), "verify", "--man=no", "docker.service"],
+                           capture_output=True, text=True, env=env)
+        return r.stdout + r.stderr
+
+    assert "10.conf" not in verify()
+    (tmp_path / "docker.service.d" / "10.conf").write_text(drop_in.replace("RequiresMountsFor", "RequiresMountFor"))
+    assert "Unknown key" in verify()  # the parser did read the drop-in
+    assert drop_in.splitlines() == ["[Unit]", f"RequiresMountsFor={SPEC.data_mount_path}"]

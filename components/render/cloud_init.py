@@ -18,6 +18,7 @@ from components.render.host_updates import render_unattended_upgrades, reboot_ti
 READY_MARKER = "/var/lib/xqfc/bootstrap-done"
 BOOTSTRAP_PATH = "/usr/local/sbin/xqfc-bootstrap"
 CONFIG_ROOT = "/srv/xqfc"
+DOCKER_MOUNT_DROP_IN = "/etc/systemd/system/docker.service.d/10-xqfc-data-disk.conf"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class CloudInitSpec:
     data_mount_path: str
     timezone: str = "Asia/Shanghai"
     open_tcp_ports: tuple[int, ...] = field(default=(80, 443))
+    # Who may reach node-exporter, which runs in the host's network namespace (the Docker
+    # monitoring subnet; on ha also the VPC, for the first host's Prometheus).
+    metrics_sources: tuple[str, ...] = ()
+    metrics_port: int = 9100
     # When unattended-upgrades reboots for a kernel update (components/render/host_updates.py).
     reboot_at: str = reboot_time(0)
 
@@ -73,7 +78,11 @@ def bootstrap_script(spec: CloudInitSpec) -> str:
         f"ufw allow proto tcp from {cidr} to any port 22 comment 'ssh from admin'"
         for cidr in spec.admin_cidrs
     )
-    ufw_open = "\n".join(f"ufw allow {port}/tcp" for port in spec.open_tcp_ports)
+    ufw_open = "\n".join(
+        [f"ufw allow {port}/tcp" for port in spec.open_tcp_ports]
+        + [f"ufw allow proto tcp from {cidr} to any port {spec.metrics_port} comment 'node-exporter scrape'"
+           for cidr in spec.metrics_sources]
+    )
     mirror = spec.docker_apt_mirror
     return f"""#!/bin/sh
 # Installs Docker from {mirror}, turns on the host firewall, marks the VM ready.
@@ -154,6 +163,14 @@ def render_cloud_init(spec: CloudInitSpec) -> str:
                 "content": 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
             },
             {"path": UNATTENDED_CONFIG, "permissions": "0644", "content": render_unattended_upgrades(spec.reboot_at)},
+            {
+                # The data disk is mounted `nofail`, which systemd does not order before
+                # local-fs.target (systemd.mount(5)): without this, dockerd could start at boot
+                # before /data is there and begin an empty data root on the system disk.
+                "path": DOCKER_MOUNT_DROP_IN,
+                "permissions": "0644",
+                "content": f"[Unit]\nRequiresMountsFor={spec.data_mount_path}\n",
+            },
             {
                 "path": "/etc/docker/daemon.json",
                 "permissions": "0644",
