@@ -126,6 +126,11 @@ def test_docker_comes_from_the_mirror_and_the_deploy_user_may_use_it():
         next(f for f in yaml.safe_load(render_cloud_init(replace(SPEC, docker_registry_mirror=None)))["write_files"] if f["path"] == "/etc/docker/daemon.json")["content"]
     )
     assert "registry-mirrors" not in no_mirror
+    # The image store the contracts assume (docs.docker.com/engine/storage/containerd: the
+    # `containerd-snapshotter` feature flag selects it).
+    from components.render.host_packages import IMAGE_STORE
+
+    assert daemon["features"] == {"containerd-snapshotter": IMAGE_STORE == "containerd"} and IMAGE_STORE == "overlay2"
 
 
 def test_firewall_mirrors_the_security_group():

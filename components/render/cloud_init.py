@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from components.render.host_packages import CODENAME, DOCKER_PACKAGES, install_arguments
+from components.render.host_packages import CODENAME, DOCKER_PACKAGES, IMAGE_STORE, install_arguments
 from components.render.host_updates import CONFIG_PATH as UNATTENDED_CONFIG
 from components.render.host_updates import render_unattended_upgrades, reboot_time
 
@@ -51,6 +51,9 @@ def docker_daemon_config(spec: CloudInitSpec) -> dict:
         "live-restore": True,
         "no-new-privileges": True,
         "userland-proxy": False,
+        # The image store the image contracts are checked against (host_packages.IMAGE_STORE),
+        # stated rather than left to the engine's default, which Engine 29 changed.
+        "features": {"containerd-snapshotter": IMAGE_STORE == "containerd"},
     }
     if spec.docker_registry_mirror:
         cfg["registry-mirrors"] = [spec.docker_registry_mirror]

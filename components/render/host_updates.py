@@ -5,7 +5,10 @@ updates and reboots").
     security pockets where attached) only: never -updates, never Docker's repository. The list
     is cleared first (`#clear`), because a list in a later apt.conf.d file appends to, not
     replaces, the one in 50unattended-upgrades. The origins are the ones Ubuntu's own default
-    file enables (unattended-upgrades, data/50unattended-upgrades.Ubuntu).
+    file enables: the release pocket, -security and ESM, with -updates, -proposed and -backports
+    commented out (mvo5/unattended-upgrades data/50unattended-upgrades.Ubuntu@08e31769; the
+    ESMApps/ESM infra-security names are those of the file Ubuntu 24.04 ships). Reboot keys and
+    their defaults ("Automatic-Reboot-Time" default "now") are documented in the same file.
   * The Docker packages are also `apt-mark hold` (components/render/host_packages.py): held
     packages are never upgraded by unattended-upgrades or `apt-get upgrade`.
   * A kernel (or libc) update takes effect by an automatic reboot at a fixed time of day,

@@ -35,7 +35,9 @@ cloud-init installs exactly these packages from Docker's apt repository (through
 |---|---|
 {rows}
 
-Engine {engine}, image store {store}. Why not Engine 29: see the `engine` row of cAdvisor below.
+Engine {engine}, image store {store} (cloud-init's `daemon.json` states it:
+`"features": {{"containerd-snapshotter": false}}`). Why not Engine 29: see the `engine` row of
+cAdvisor below.
 
 ### Upgrading the engine
 
