@@ -36,7 +36,7 @@ cloud-init installs exactly these packages from Docker's apt repository (through
 {rows}
 
 Engine {engine}, image store {store} (cloud-init's `daemon.json` states it:
-`"features": {{"containerd-snapshotter": false}}`). Why not Engine 29: see the `engine` row of
+`"features": {{"containerd-snapshotter": {snapshotter}}}`). Why not Engine 29: see the `engine` row of
 cAdvisor below.
 
 ### Upgrading the engine
@@ -116,6 +116,7 @@ def render_contract(key: str, c: ImageContract) -> str:
 def render_images_markdown() -> str:
     engine = ENGINE_SECTION.format(
         rows="\n".join(f"| `{p}` | `{v}` |" for p, v in DOCKER_PACKAGES.items()), engine=ENGINE, store=IMAGE_STORE,
+        snapshotter=str(IMAGE_STORE == "containerd").lower(),
     )
     contracts = "\n".join(render_contract(k, c) for k, c in CONTRACTS.items())
     return f"{HEADER}\n{engine}\n## Image contracts\n\n{contracts}"
