@@ -69,6 +69,29 @@ def _is_loopback(ip: Any) -> bool:
         return False
 
 
+def _listens_privately(command: Any) -> bool:
+    """A `--web.listen-address <ip>:<port>` (or `=`) naming a private or loopback address. A value
+    still unknown (the host's private IP before the instance exists) counts: the flag is there
+    and the program only ever fills it with a private address; an empty host or 0.0.0.0 does not."""
+    args = list(command) if isinstance(command, (list, tuple)) else []
+    for n, arg in enumerate(args):
+        if not isinstance(arg, str) or not arg.startswith("--web.listen-address"):
+            continue
+        if arg.startswith("--web.listen-address="):
+            value: Any = arg.split("=", 1)[1]
+        else:
+            value = args[n + 1] if n + 1 < len(args) else ""
+        if not isinstance(value, str):
+            return True
+        host = value.rsplit(":", 1)[0].strip("[]")
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return (ip.is_private or ip.is_loopback) and not ip.is_unspecified
+    return False
+
+
 def _ports(spec: Any) -> set[int] | range:
     """Tencent `"80"`, `"80,443"`, `"8000-9000"`, `"ALL"`; Alibaba `"22/22"`, `"-1/-1"`."""
     if spec is None:
@@ -194,8 +217,9 @@ def containers_publish_only_web(type_: str, inputs: Inputs, env: str) -> list[st
     if type_ != CONTAINER:
         return []
     out = []
-    if str(inputs.get("networkMode", "")).lower() == "host":
-        out.append("container uses host networking, which publishes every port it listens on; use a bridge network")
+    if str(inputs.get("networkMode", "")).lower() == "host" and not _listens_privately(inputs.get("command")):
+        out.append("container uses host networking, which publishes every port it listens on; use a bridge network, "
+                   "or (an exporter that must see the host's interfaces) a --web.listen-address on a private address")
     for p in inputs.get("ports") or []:
         if _is_loopback(p.get("ip")):
             continue

@@ -7,7 +7,9 @@ import pulumi
 
 from components.cloud import build_foundation
 from components.render.cloud_init import CloudInitSpec, render_cloud_init
+from components.runtime.containers import SUBNETS
 from components.runtime.host import HostRuntime, HostRuntimeArgs
+from components.runtime.monitoring import NODE_EXPORTER_PORT
 from components.settings import Secrets, Settings
 
 
@@ -21,6 +23,8 @@ def cloud_init_spec(s: Settings) -> CloudInitSpec:
         docker_registry_mirror=s.docker_registry_mirror,
         data_disk_device=s.data_disk_device,
         data_mount_path=s.data_mount_path,
+        metrics_sources=(SUBNETS["monitoring"], *((s.vpc_cidr,) if s.is_ha else ())),
+        metrics_port=NODE_EXPORTER_PORT,
     )
 
 

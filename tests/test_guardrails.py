@@ -210,3 +210,20 @@ def test_rules_import_without_pulumi_or_pydantic():
     probe = "import sys, components.guardrails; print(sorted({'pulumi', 'pydantic', 'yaml', 'jinja2'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command, ok", [
+    (["--web.listen-address", "172.30.3.1:9100"], True),
+    (["--web.listen-address=10.40.1.5:9100"], True),
+    (["--web.listen-address", object()], True),  # the host's private IP, unknown before the VM exists
+    (["--web.listen-address", ":9100"], False),
+    (["--web.listen-address=0.0.0.0:9100"], False),
+    (["--web.listen-address", "8.8.8.8:9100"], False),
+    (["--path.rootfs=/host"], False),
+    (None, False),
+])
+def test_host_networking_only_with_a_private_listen_address(command, ok):
+    from components.guardrails import containers_publish_only_web
+
+    found = containers_publish_only_web("docker:index/container:Container", {"networkMode": "host", "command": command}, "prod")
+    assert (found == []) is ok, found

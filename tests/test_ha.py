@@ -223,3 +223,23 @@ def test_plan_command_runs_ha(tmp_path, extra):
     )
     assert result.returncode == 0, result.stderr
     assert "xqfc-prod-host2-vm" in result.stdout
+
+
+def test_the_hosts_reboot_at_different_times(ha):
+    """One cloud-init for every host carries the first host's reboot time; every later host gets
+    its own over SSH (components/render/host_updates.py), so the two never reboot together."""
+    from components.render.host_updates import CONFIG_PATH, reboot_time
+
+    cloud, plan = ha
+    user_data = yaml.safe_load(plan.artifacts["cloud-init.yaml"])
+    first = next(f for f in user_data["write_files"] if f["path"] == CONFIG_PATH)["content"]
+    windows = [r for r in plan.of_type(COMMAND) if r.name.endswith("-reboot-window")]
+    assert [r.name for r in windows] == ["xqfc-prod-host2-reboot-window"]
+    (second,) = windows
+    assert CONFIG_PATH in second.inputs["create"] and "sudo tee" in second.inputs["create"]
+    times = [f'Automatic-Reboot-Time "{reboot_time(i)}"' for i in (0, 1)]
+    assert times[0] in first and times[1] in second.inputs["stdin"] and times[0] != times[1]
+
+
+def test_a_single_host_gets_no_second_window(plan_of):
+    assert not [r for r in plan_of("prod").of_type(COMMAND) if r.name.endswith("-reboot-window")]

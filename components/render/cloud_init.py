@@ -10,10 +10,15 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from components.render.host_packages import CODENAME, DOCKER_PACKAGES, IMAGE_STORE, install_arguments
+from components.render.host_updates import CONFIG_PATH as UNATTENDED_CONFIG
+from components.render.host_updates import render_unattended_upgrades, reboot_time
+
 # The VM is ready for the Docker provider once this file exists (see runtime readiness).
 READY_MARKER = "/var/lib/xqfc/bootstrap-done"
 BOOTSTRAP_PATH = "/usr/local/sbin/xqfc-bootstrap"
 CONFIG_ROOT = "/srv/xqfc"
+DOCKER_MOUNT_DROP_IN = "/etc/systemd/system/docker.service.d/10-xqfc-data-disk.conf"
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class CloudInitSpec:
     data_mount_path: str
     timezone: str = "Asia/Shanghai"
     open_tcp_ports: tuple[int, ...] = field(default=(80, 443))
+    # Who may reach node-exporter, which runs in the host's network namespace (the Docker
+    # monitoring subnet; on ha also the VPC, for the first host's Prometheus).
+    metrics_sources: tuple[str, ...] = ()
+    metrics_port: int = 9100
+    # When unattended-upgrades reboots for a kernel update (components/render/host_updates.py).
+    reboot_at: str = reboot_time(0)
 
 
 def docker_daemon_config(spec: CloudInitSpec) -> dict:
@@ -40,6 +51,9 @@ def docker_daemon_config(spec: CloudInitSpec) -> dict:
         "live-restore": True,
         "no-new-privileges": True,
         "userland-proxy": False,
+        # The image store the image contracts are checked against (host_packages.IMAGE_STORE),
+        # stated rather than left to the engine's default, which Engine 29 changed.
+        "features": {"containerd-snapshotter": IMAGE_STORE == "containerd"},
     }
     if spec.docker_registry_mirror:
         cfg["registry-mirrors"] = [spec.docker_registry_mirror]
@@ -67,7 +81,11 @@ def bootstrap_script(spec: CloudInitSpec) -> str:
         f"ufw allow proto tcp from {cidr} to any port 22 comment 'ssh from admin'"
         for cidr in spec.admin_cidrs
     )
-    ufw_open = "\n".join(f"ufw allow {port}/tcp" for port in spec.open_tcp_ports)
+    ufw_open = "\n".join(
+        [f"ufw allow {port}/tcp" for port in spec.open_tcp_ports]
+        + [f"ufw allow proto tcp from {cidr} to any port {spec.metrics_port} comment 'node-exporter scrape'"
+           for cidr in spec.metrics_sources]
+    )
     mirror = spec.docker_apt_mirror
     return f"""#!/bin/sh
 # Installs Docker from {mirror}, turns on the host firewall, marks the VM ready.
@@ -76,6 +94,10 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck source=/dev/null
 . /etc/os-release
+if [ "$VERSION_CODENAME" != {CODENAME} ]; then
+  echo "xqfc-bootstrap: the pinned Docker packages are built for Ubuntu {CODENAME}, this is $VERSION_CODENAME" >&2
+  exit 1
+fi
 
 install -m 0755 -d /etc/apt/keyrings
 if [ ! -s /etc/apt/keyrings/docker.asc ]; then
@@ -86,7 +108,9 @@ arch=$(dpkg --print-architecture)
 echo "deb [arch=$arch signed-by=/etc/apt/keyrings/docker.asc] {mirror}/linux/$ID $VERSION_CODENAME stable" \\
   > /etc/apt/sources.list.d/docker.list
 apt-get update -q
-apt-get install -y -q docker-ce docker-ce-cli containerd.io docker-compose-plugin
+# Exact versions (components/render/host_packages.py), held so no upgrade moves them.
+apt-get install -y -q --allow-downgrades {" ".join(install_arguments())}
+apt-mark hold {" ".join(DOCKER_PACKAGES)}
 
 systemctl enable --now docker
 usermod -aG docker {spec.deploy_user}
@@ -140,6 +164,15 @@ def render_cloud_init(spec: CloudInitSpec) -> str:
                 "path": "/etc/apt/apt.conf.d/20auto-upgrades",
                 "permissions": "0644",
                 "content": 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+            },
+            {"path": UNATTENDED_CONFIG, "permissions": "0644", "content": render_unattended_upgrades(spec.reboot_at)},
+            {
+                # The data disk is mounted `nofail`, which systemd does not order before
+                # local-fs.target (systemd.mount(5)): without this, dockerd could start at boot
+                # before /data is there and begin an empty data root on the system disk.
+                "path": DOCKER_MOUNT_DROP_IN,
+                "permissions": "0644",
+                "content": f"[Unit]\nRequiresMountsFor={spec.data_mount_path}\n",
             },
             {
                 "path": "/etc/docker/daemon.json",

@@ -6,6 +6,7 @@ unless it is nginx's 80/443 (the graph tests and the policy pack check this).
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,10 @@ SUBNETS = {"edge": "172.30.1.0/24", "data": "172.30.2.0/24", "monitoring": "172.
 # or host reboot, starting containers in another order, can no longer give to someone else.
 DYNAMIC_RANGE = {"edge": "172.30.1.128/25"}
 APP_ADDRESSES = {"blue": "172.30.1.10", "green": "172.30.1.11"}
+# The host's own address on each network: Docker gives a user-defined bridge the first address
+# of its subnet as gateway when none is set (moby IPAM default), and puts it on the bridge.
+# Containers reach a host-network service (node-exporter) there.
+GATEWAYS = {role: str(next(ipaddress.ip_network(subnet).hosts())) for role, subnet in SUBNETS.items()}
 
 
 @dataclass(frozen=True)

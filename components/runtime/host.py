@@ -8,6 +8,8 @@ import pulumi
 from pulumi_command import remote
 
 from components.foundation import DatabaseEndpoint, Foundation, Host
+from components.render.host_updates import CONFIG_PATH as UNATTENDED_CONFIG
+from components.render.host_updates import render_unattended_upgrades, reboot_time
 from components.runtime.access import HostAccess, HostAccessArgs, SshCredentials
 from components.runtime.app import AppArgs, AppRelease
 from components.runtime.backup import BackupArgs, Backups
@@ -56,6 +58,18 @@ class HostRuntime(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         conn = self.access.connection
+        # cloud-init is one user data for every host of a stack, with the first host's reboot
+        # time; each later host gets its own (host_updates.REBOOT_TIMES), so ha hosts never
+        # reboot together. An existing host (ssh) runs no policy of ours.
+        index = next(i for i, h in enumerate(f.hosts) if h is host)
+        self.reboot_window: remote.Command | None = None
+        if f.user_data is not None and index > 0:
+            self.reboot_window = remote.Command(
+                f"{name}-reboot-window", connection=conn,
+                create=f"sudo tee {UNATTENDED_CONFIG} >/dev/null && sudo chmod 0644 {UNATTENDED_CONFIG}",
+                stdin=render_unattended_upgrades(reboot_time(index)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access.ready]),
+            )
         # Every docker resource below goes through the SSH provider, after the readiness gate.
         on_host = pulumi.ResourceOptions(parent=self, providers={"docker": self.access.docker}, depends_on=[self.access.ready])
         self.networks = Networks(f"{name}-net", on_host).networks

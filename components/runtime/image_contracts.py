@@ -24,7 +24,38 @@ Plain data only: no Pulumi imports, so the plan, the tests and the e2e scripts c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """A file or folder (container path) the image reads, what it must hold, and who reads it:
+    "service" (the uid the service runs as) or "root" (the entrypoint, before it drops privileges)."""
+    path: str
+    format: str
+    reader: str = "service"
+
+
+@dataclass(frozen=True)
+class HostAccess:
+    """What of the host an exporter must see to report the host's numbers, not its container's."""
+    pid_host: bool = False
+    network_host: bool = False
+    # (host path, container path) read-only bind mounts; "{docker_root}" is Docker's data root.
+    mounts: tuple[tuple[str, str], ...] = ()
+    devices: tuple[str, ...] = ()
+    # What the upstream documentation also shows but the stack deliberately leaves out, and why.
+    declined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineSupport:
+    """Docker Engine releases and image stores the image works with (the VM's engine is pinned in
+    components/render/host_packages.py). `below` is exclusive; "" means no bound known."""
+    at_least: str = ""
+    below: str = ""
+    image_stores: tuple[str, ...] = ("overlay2", "containerd")
+    why: str = "does not talk to the Docker API: any engine that runs OCI images"
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,18 @@ class ImageContract:
     # uid of the process `docker stop` signals (the one the entrypoint finally execs), when it
     # is not `uid`: nginx's master stays root and only its workers run as nginx.
     main_uid: int | None = None
+    # What the running service writes (must be a volume, a tmpfs or a writable bind under a
+    # read-only root), and settings that switch such a write off: (path, "ENV=value").
+    writes: tuple[str, ...] = ()
+    write_opt_outs: tuple[tuple[str, str], ...] = ()
+    # Capabilities the entrypoint needs while it is root (chown, setuid, ...), when it starts as root.
+    root_caps: tuple[str, ...] = ()
+    reads: tuple[FileRead, ...] = ()
+    # The least memory (MiB) the limit may give it, and where that number comes from.
+    memory_floor_mb: int = 0
+    memory_source: str = ""
+    host_access: HostAccess = field(default_factory=HostAccess)
+    engine: EngineSupport = field(default_factory=EngineSupport)
 
     @property
     def signalled_uid(self) -> int:
@@ -82,6 +125,13 @@ CONTRACTS: dict[str, ImageContract] = {
             "docker-library/postgres:17/alpine3.22/docker-entrypoint.sh@6edb0a8c (file_env, docker_create_db_directories, "
             "`exec gosu postgres \"$BASH_SOURCE\" \"$@\"`)",
         ),
+        writes=("/var/lib/postgresql/data", "/var/run/postgresql"),
+        root_caps=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+        reads=(FileRead("$POSTGRES_PASSWORD_FILE", "the password, one line, no newline needed", reader="root"),
+               FileRead("config_file=<path> (postgres -c)", "postgresql.conf syntax")),
+        memory_floor_mb=256,
+        memory_source=("derived: shared_buffers defaults to 128MB (postgresql.org/docs/17/runtime-config-resource.html); "
+                       "the stack sets a quarter of the limit, so 256 MiB keeps that default plus backends and work_mem"),
         local_image="xqfc-e2e/postgres:local",
         notes=("PGDATA defaults to /var/lib/postgresql/data (VOLUME). The local image runs Debian trixie's "
                "postgresql-17 with an entrypoint of our own that has this behaviour."),
@@ -106,6 +156,12 @@ CONTRACTS: dict[str, ImageContract] = {
             "docker-library/redis:7.2/alpine/docker-entrypoint.sh@e92049967d6baa9b4b3d6fd950553e6458e61f13 "
             "(argument rewrite, chown, umask 0077; that older revision drops privileges with gosu)",
         ),
+        writes=("/data",),
+        root_caps=("CHOWN", "SETGID", "SETUID"),
+        reads=(FileRead("redis.conf (first argument)", "redis.conf syntax; requirepass inside"),),
+        memory_floor_mb=32,
+        memory_source=("derived: redis.io FAQ, an empty instance uses about 3 MB; the stack's limit is maxmemory plus "
+                       "at least 64 MiB for the fork of a snapshot (components/runtime/data.py)"),
         local_image="xqfc-e2e/redis:local",
         unverified=("the exact setpriv options of the current entrypoint (from a third-party description; "
                     "the current docker-entrypoint.sh was not read)",),
@@ -131,6 +187,12 @@ CONTRACTS: dict[str, ImageContract] = {
             "nginxinc/docker-nginx:stable/alpine/Dockerfile@b430bec (apk add curl ca-certificates)",
             "nginxinc/docker-nginx:stable/alpine-slim/docker-entrypoint.sh@b430bec",
         ),
+        writes=("/var/cache/nginx", "/var/run"),
+        root_caps=("CHOWN", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SETGID", "SETUID"),
+        reads=(FileRead("nginx -c <path>", "nginx.conf syntax", reader="root"),
+               FileRead("ssl_certificate / ssl_certificate_key", "PEM; the key read by the root master", reader="root")),
+        memory_floor_mb=32,
+        memory_source="derived: no documented floor; the master and auto worker processes with the default buffers stay well under 32 MiB",
         local_image="xqfc-e2e/nginx:local",
         unverified=("the sources read are the 1.26.3 stable of that snapshot, not 1.28",
                     "the pid path of the package's nginx.conf (the stack passes its own config and pid directive)"),
@@ -151,6 +213,11 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=("prometheus", "promtool", *_BUSYBOX),
         sources=("prometheus/prometheus:Dockerfile@v3.5.0 (chown -R nobody:nobody /etc/prometheus /prometheus; "
                  "USER nobody; VOLUME /prometheus; WORKDIR /prometheus)",),
+        writes=("/prometheus",),
+        reads=(FileRead("--config.file", "prometheus.yml (YAML), rule files it names"),),
+        memory_floor_mb=256,
+        memory_source=("derived: no documented floor; the head block holds ~2 h of samples of every active series "
+                       "(prometheus.io/docs/prometheus/latest/storage), a few thousand series here"),
         local_image="xqfc-e2e/prometheus:local",
         notes="Debian trixie packages Prometheus 2.53: a v3-only config feature fails locally.",
     ),
@@ -168,6 +235,10 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=("alertmanager", "amtool", *_BUSYBOX),
         sources=("prometheus/alertmanager:Dockerfile@v0.28.1 (chown -R nobody:nobody etc/alertmanager /alertmanager; "
                  "USER nobody; VOLUME /alertmanager; WORKDIR /alertmanager)",),
+        writes=("/alertmanager",),
+        reads=(FileRead("--config.file", "alertmanager.yml (YAML); SMTP and WeCom secrets inside"),),
+        memory_floor_mb=32,
+        memory_source="derived: no documented floor; a Go binary holding silences and the notification log",
         local_image="xqfc-e2e/alertmanager:local",
     ),
     "grafana_image": ImageContract(
@@ -184,11 +255,21 @@ CONTRACTS: dict[str, ImageContract] = {
         file_env=("GF_*__FILE (any setting, e.g. GF_SECURITY_ADMIN_PASSWORD__FILE)",),
         health_binaries=("curl", *_BUSYBOX),
         sources=("grafana/grafana:packaging/docker/run.sh@07754534fbafa7e7e18e7272e552c166f1afae28",
-                 "grafana/grafana packaging/docker/Dockerfile as returned by code search (ARG GF_UID=\"472\", "
-                 "ARG GF_GID=\"0\", GF_PATHS_CONFIG/DATA/HOME/LOGS/PLUGINS/PROVISIONING; revision not pinned)"),
+                 "grafana/grafana:Dockerfile@78515af65f036f536c4ab2e6fdb5484552f99f1f (BASE_IMAGE alpine:3.21; apk add "
+                 "ca-certificates bash curl tzdata musl-utils; ARG GF_UID=472, GF_GID=0; GF_PATHS_* ENV; data, logs, "
+                 "plugins, provisioning chown grafana:0 and chmod 777; no VOLUME; USER \"$GF_UID\"; ENTRYPOINT /run.sh)",
+                 "grafana/grafana:conf/defaults.ini ([log] mode = console file: the file logger writes GF_PATHS_LOGS)",
+                 "grafana.com/docs/grafana/v9.2/setup-grafana/installation and v10.1 (minimum recommended memory)"),
+        writes=("/var/lib/grafana", "/var/log/grafana"),
+        # defaults.ini [log] mode = console file: the file logger writes GF_PATHS_LOGS unless console only.
+        write_opt_outs=(("/var/log/grafana", "GF_LOG_MODE=console"),),
+        reads=(FileRead("GF_*__FILE", "the value, read at start by /run.sh"),
+               FileRead("/etc/grafana/provisioning", "provisioning YAML (datasources, dashboards)")),
+        memory_floor_mb=256,
+        memory_source=("grafana.com/docs/grafana/v9.2/setup-grafana/installation: minimum recommended memory 255 MB; "
+                       "v10.1 and later recommend 512 MB for a general install (alerting, image rendering)"),
         local_image="xqfc-e2e/grafana:local", stand_in=True,
-        unverified=("the 12.1.1 Dockerfile itself was not read (uid/gid/paths/USER from the revisions search returned)",
-                    "curl in the alpine image"),
+        unverified=("the Dockerfile read is a 2025 main revision (Go 1.24.2), not the v12.1.1 tag",),
     ),
     "node_exporter_image": ImageContract(
         upstream="prom/node-exporter:v1.9.1",
@@ -199,7 +280,16 @@ CONTRACTS: dict[str, ImageContract] = {
         config_paths=(), data_paths=(), owned_paths=(),
         file_env=("--web.config.file",),
         health_binaries=("node_exporter", *_BUSYBOX),
-        sources=("prometheus/node_exporter:Dockerfile@v1.9.1",),
+        sources=("prometheus/node_exporter:Dockerfile@v1.9.1 (busybox base, USER nobody, ENTRYPOINT /bin/node_exporter)",
+                 "prometheus/node_exporter:README.md@v1.9.1, Docker: \"designed to monitor the host system\"; "
+                 "--net=host --pid=host -v /:/host:ro,rslave and --path.rootfs=/host"),
+        reads=(FileRead("--collector.textfile.directory", "*.prom files, Prometheus text format"),),
+        memory_floor_mb=16,
+        memory_source="derived: no documented floor; a Go binary reading /proc and /sys per scrape",
+        host_access=HostAccess(
+            pid_host=True, network_host=True, mounts=(("/", "/host"),),
+            declined=(),
+        ),
         local_image="xqfc-e2e/node-exporter:local",
     ),
     "cadvisor_image": ImageContract(
@@ -211,7 +301,24 @@ CONTRACTS: dict[str, ImageContract] = {
         config_paths=(), data_paths=(), owned_paths=(),
         file_env=(),
         health_binaries=("cadvisor", *_BUSYBOX),
-        sources=("google/cadvisor:deploy/Dockerfile@v0.52.1 (alpine 3.18; ENV CADVISOR_HEALTHCHECK_URL; HEALTHCHECK; no USER)",),
+        sources=("google/cadvisor:deploy/Dockerfile@v0.52.1 (alpine 3.18; ENV CADVISOR_HEALTHCHECK_URL; HEALTHCHECK; no USER)",
+                 "google/cadvisor:docs/running.md@v0.52.1 (/:/rootfs, /var/run, /sys, /var/lib/docker, /dev/disk read-only; "
+                 "--privileged and --pid=host only for process metrics; --device=/dev/kmsg in the non-privileged example)",
+                 "google/cadvisor#3790 and #3793 (API 1.41 client refused by Engine 29), #3643 (containerd image store)"),
+        memory_floor_mb=64,
+        memory_source="derived: no documented floor; per-container stats of a few dozen containers kept in memory (housekeeping)",
+        host_access=HostAccess(
+            mounts=(("/", "/rootfs"), ("/var/run", "/var/run"), ("/sys", "/sys"), ("{docker_root}", "/var/lib/docker"),
+                    ("/dev/disk", "/dev/disk")),
+            declined=("--privileged and --pid=host: only for process metrics, which the stack does not collect",
+                      "--device=/dev/kmsg: OOM events only (container_oom_events_total); no rule or panel uses them"),
+        ),
+        engine=EngineSupport(
+            below="29", image_stores=("overlay2",),
+            why=("its Docker client speaks API 1.41, which Engine 29.0 refuses (google/cadvisor#3790, #3793); it finds a "
+                 "container's layers only in the overlay2 layerdb, not the containerd image store Engine 29 defaults to "
+                 "(google/cadvisor#3643, fixed in v0.54.0)"),
+        ),
         local_image="xqfc-e2e/cadvisor:local", stand_in=True,
         notes="Debian packages no cadvisor (bookworm or trixie): the local image is a stand-in.",
     ),
@@ -226,6 +333,9 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=("postgres_exporter", *_BUSYBOX),
         sources=("prometheus-community/postgres_exporter:Dockerfile@v0.17.1",
                  "prometheus-community/postgres_exporter:cmd/postgres_exporter/datasource.go@v0.17.1 (lines 120-152)"),
+        reads=(FileRead("DATA_SOURCE_PASS_FILE", "the password, trailing whitespace trimmed"),),
+        memory_floor_mb=16,
+        memory_source="derived: no documented floor; one connection and the default metric set",
         local_image="xqfc-e2e/postgres-exporter:local",
     ),
     "redis_exporter_image": ImageContract(
@@ -239,6 +349,9 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=(),
         sources=("oliver006/redis_exporter:Dockerfile@v1.75.0 (scratch-release and alpine targets, USER 59000:59000)",
                  "oliver006/redis_exporter:main.go@v1.75.0 line 64"),
+        reads=(FileRead("--redis.password-file", "JSON object: redis address -> password"),),
+        memory_floor_mb=16,
+        memory_source="derived: no documented floor; one connection per scrape",
         local_image="xqfc-e2e/redis-exporter:local",
         unverified=("which target the plain v1.75.0 tag is (scratch assumed; the -alpine tags are the alpine target)",),
     ),
@@ -252,6 +365,8 @@ CONTRACTS: dict[str, ImageContract] = {
         file_env=("--web.config.file",),
         health_binaries=(),
         sources=("nginx/nginx-prometheus-exporter:build/Dockerfile@v1.4.2",),
+        memory_floor_mb=8,
+        memory_source="derived: no documented floor; reads one stub_status page per scrape",
         local_image="xqfc-e2e/nginx-exporter:local",
         notes="The stack overrides the user to 65534:65534 (monitoring.py); harmless, the binary needs no files.",
     ),
@@ -266,6 +381,9 @@ CONTRACTS: dict[str, ImageContract] = {
         file_env=("*_file fields of http_client_config in the config",),
         health_binaries=("blackbox_exporter", *_BUSYBOX),
         sources=("prometheus/blackbox_exporter:Dockerfile@v0.27.0 (no USER; older tags: adduser -S -u 6170 blackbox_exporter)",),
+        reads=(FileRead("--config.file", "blackbox.yml (YAML modules)"),),
+        memory_floor_mb=16,
+        memory_source="derived: no documented floor; one probe per scrape",
         local_image="xqfc-e2e/blackbox-exporter:local",
         notes="The stack overrides the user to 65534:65534 and the config path to /etc/blackbox/blackbox.yml.",
     ),
@@ -283,8 +401,12 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=(),
         sources=("timonwong/prometheus-webhook-dingtalk:Dockerfile@v2.1.0 (distroless static:nonroot; chown -R nobody:nobody "
                  "/etc/prometheus-webhook-dingtalk /prometheus-webhook-dingtalk; VOLUME, WORKDIR /prometheus-webhook-dingtalk)",),
+        reads=(FileRead("--config.file", "config.yml (YAML); the robot token and secret inside"),),
+        memory_floor_mb=16,
+        memory_source="derived: no documented floor; forwards one webhook per alert group",
         local_image="xqfc-e2e/dingtalk-bridge:local", stand_in=True,
-        notes="distroless: no shell, no wget.",
+        notes=("distroless: no shell, no wget. The VOLUME is the WORKDIR; the bridge keeps no state, so `writes` "
+               "is empty and the stack mounts nothing there."),
     ),
     "loki_image": ImageContract(
         upstream="grafana/loki:3.5.3",
@@ -300,6 +422,11 @@ CONTRACTS: dict[str, ImageContract] = {
         sources=("grafana/loki:cmd/loki/Dockerfile@0230065a10abdce767a9c3b84a9e43cdf61a1b87 "
                  "(distroless static:debug; addgroup -g 10001 -S loki; adduser -u 10001 -S loki -G loki; "
                  "chown -R loki:loki /etc/loki /loki; ln -s /busybox/sh /bin/sh; USER 10001)",),
+        writes=("/loki",),
+        reads=(FileRead("-config.file", "Loki YAML config"),),
+        memory_floor_mb=128,
+        memory_source=("derived: no documented floor for the single binary; ingester chunks of a handful of streams "
+                       "plus the query cache (embedded_cache default 100 MB is capped by the stack's config)"),
         local_image="xqfc-e2e/loki:local", stand_in=True,
         unverified=("the revision read is not the v3.5.3 tag",),
     ),
@@ -314,6 +441,12 @@ CONTRACTS: dict[str, ImageContract] = {
         health_binaries=("promtail", "sh"),
         sources=("grafana/loki:clients/cmd/promtail/Dockerfile@072f705786cc97574f5d45887d72f9a4bb870eb8 "
                  "(ubuntu:noble + libsystemd-dev tzdata ca-certificates: no wget or curl)",),
+        writes=("/promtail",),
+        reads=(FileRead("-config.file", "Promtail YAML config (positions file path inside)"),),
+        memory_floor_mb=32,
+        memory_source="derived: no documented floor; tails the JSON logs of a few dozen containers",
+        host_access=HostAccess(mounts=(("/var/run/docker.sock", "/var/run/docker.sock"),)),
+        engine=EngineSupport(why="reads logs through the Docker API (docker_sd_configs); its client's API version was not read"),
         local_image="xqfc-e2e/promtail:local", stand_in=True,
         unverified=("the revision read is not the v3.5.3 tag",),
     ),

@@ -46,7 +46,7 @@ from components.render.monitoring import (
     render_promtail,
 )
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
-from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, remote_image
+from components.runtime.containers import GATEWAYS, Hardening, RuntimeNetworks, attach, hardened, remote_image
 from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
 from components.runtime.image_contracts import CONTRACTS
 from components.settings import Secrets, Settings
@@ -66,6 +66,10 @@ GRAFANA_UID, POSTGRES_EXPORTER_UID, REDIS_EXPORTER_UID = (
     str(CONTRACTS[key].uid) for key in ("grafana_image", "postgres_exporter_image", "redis_exporter_image")
 )
 DOCKER_SOCKET = "/var/run/docker.sock"
+# node-exporter runs in the host's network namespace (its interfaces are the host's, as
+# node_exporter's README asks: --net=host --pid=host -v /:/host:ro,rslave) and listens on the
+# host's address on the monitoring bridge only; cloud-init's firewall lets that subnet in.
+NODE_EXPORTER_ADDRESS = f"{GATEWAYS['monitoring']}:{NODE_EXPORTER_PORT}"
 
 
 def _receivers(s: Settings, secrets: Secrets, resolved: dict[str, str] | None = None) -> Receivers:
@@ -109,7 +113,7 @@ def thresholds(s: Settings) -> AlertThresholds:
 def monitoring_spec(s: Settings, secrets: Secrets, public_url: str) -> MonitoringSpec:
     return MonitoringSpec(
         thresholds=thresholds(s),
-        targets=ScrapeTargets(app=f"app:{s.app_port}"),
+        targets=ScrapeTargets(app=f"app:{s.app_port}", node_exporter=NODE_EXPORTER_ADDRESS),
         environment=s.environment,
         domain=s.domain,
         public_url=public_url,
@@ -218,12 +222,13 @@ class Monitoring(pulumi.ComponentResource):
         def container(role: str, image_ref: str, *, harden: Hardening, networks, **kw) -> docker.Container:
             image = remote_image(f"{name}-{role}-image", image_ref, child)
             alias = role
+            # In the host's network namespace a container has the host's name and no aliases.
+            naming = {"hostname": role, "networks_advanced": attach(*[(n, [alias]) for n, _ in networks])} if networks else {}
             return docker.Container(
                 f"{name}-{role}",
                 name=f"xqfc-{role}",
                 image=image.image_id,
-                hostname=role,
-                networks_advanced=attach(*[(n, [alias]) for n, _ in networks]),
+                **naming,
                 **hardened(harden),
                 **kw,
                 opts=after_files,
@@ -249,15 +254,18 @@ class Monitoring(pulumi.ComponentResource):
         self.containers["grafana"] = container(
             "grafana", s.grafana_image, harden=Hardening(mb["grafana"], user=f"{GRAFANA_UID}:0"), networks=[mon],
             envs=[f"{k}={v}" for k, v in grafana_environment(spec).items()]
-            + [f"GF_SECURITY_ADMIN_PASSWORD__FILE={SECRETS['grafana'].path('grafana-admin')}"],
+            + [f"GF_SECURITY_ADMIN_PASSWORD__FILE={SECRETS['grafana'].path('grafana-admin')}",
+               # Logs to stdout only: the file logger would write /var/log/grafana on the read-only root.
+               "GF_LOG_MODE=console"],
             ports=grafana_ports,
             volumes=[SECRETS["grafana"].mount(), bind(f"{HOST_DIR}/grafana/provisioning", PROVISIONING_DIR), bind(f"{HOST_DIR}/grafana/dashboards", DASHBOARDS_DIR),
                      docker.ContainerVolumeArgs(volume_name=volume("grafana", "xqfc-grafana").name, container_path="/var/lib/grafana")],
         )
         self.containers["node-exporter"] = container(
-            "node-exporter", s.node_exporter_image, harden=Hardening(mb["node-exporter"], user="65534:65534"), networks=[mon],
-            command=node_exporter_args(textfile_dir="/textfile"),
+            "node-exporter", s.node_exporter_image, harden=Hardening(mb["node-exporter"], user="65534:65534"), networks=[],
+            command=[*node_exporter_args(textfile_dir="/textfile"), "--web.listen-address", NODE_EXPORTER_ADDRESS],
             pid_mode="host",
+            network_mode="host",
             mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
                                               bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
             volumes=[bind(TEXTFILE_DIR, "/textfile")],
@@ -340,7 +348,7 @@ class Monitoring(pulumi.ComponentResource):
 
 
 class NodeExporter(pulumi.ComponentResource):
-    """ha: node-exporter on an app host without the monitoring stack, published on the host's
+    """ha: node-exporter on an app host without the monitoring stack, listening on the host's
     private address only, for the first host's Prometheus (the cloud rule admits the VPC only)."""
 
     def __init__(self, name: str, s: Settings, private_ip: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
@@ -351,10 +359,12 @@ class NodeExporter(pulumi.ComponentResource):
             f"{name}-container",
             name="xqfc-node-exporter",
             image=image.image_id,
-            hostname="node-exporter",
-            command=node_exporter_args(textfile_dir="/textfile"),
+            # The host's namespaces, as on the first host; it listens on the private address only
+            # (the cloud rule and cloud-init's firewall admit the VPC).
+            command=[*node_exporter_args(textfile_dir="/textfile"),
+                     "--web.listen-address", pulumi.Output.concat(private_ip, f":{NODE_EXPORTER_PORT}")],
             pid_mode="host",
-            ports=[docker.ContainerPortArgs(internal=NODE_EXPORTER_PORT, external=NODE_EXPORTER_PORT, ip=private_ip)],
+            network_mode="host",
             mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
                                               bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
             volumes=[docker.ContainerVolumeArgs(host_path=TEXTFILE_DIR, container_path="/textfile", read_only=True)],

@@ -108,7 +108,7 @@ def write_ssh_wrapper(directory: Path, key: str) -> None:
 _HANDLED = {
     "name", "image", "command", "entrypoints", "envs", "user", "hostname", "capabilities", "securityOpts",
     "readOnly", "tmpfs", "memory", "memorySwap", "cpus", "logDriver", "logOpts", "restart", "init",
-    "healthcheck", "volumes", "mounts", "ports", "networksAdvanced", "pidMode", "shmSize", "stopSignal",
+    "healthcheck", "volumes", "mounts", "ports", "networksAdvanced", "networkMode", "pidMode", "shmSize", "stopSignal",
     "stopTimeout", "wait", "waitTimeout", "privileged", "mustRun", "start", "attach", "logs", "rm",
 }
 
@@ -189,7 +189,9 @@ def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]
         ip = p.get("ip")
         a += ["--publish", f"{ip + ':' if ip else ''}{p['external']}:{p['internal']}"]
     networks = [(n["name"], n.get("aliases") or []) for n in i.get("networksAdvanced") or []]
-    if networks:
+    if i.get("networkMode"):
+        a += ["--network", i["networkMode"]]  # "host": node-exporter sees the host's interfaces
+    elif networks:
         first, aliases = networks[0]
         a += ["--network", first]
         for al in aliases:
