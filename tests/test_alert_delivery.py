@@ -155,7 +155,7 @@ def rig(alertmanager_binary, loopback_ip, pki, tmp_path):
     stack = []
 
     def start(spec, *, smtp_mode: str | None = None, mutate: Callable[[dict], None] | None = None,
-              trust_ca: bool = True) -> Rig:
+              trust_ca: bool = True, severity: str = "critical") -> Rig:
         es = contextlib.ExitStack()
         stack.append(es)
         r = spec.receivers
@@ -176,7 +176,7 @@ def rig(alertmanager_binary, loopback_ip, pki, tmp_path):
             mutate(config)
         am = es.enter_context(alertmanager(alertmanager_binary, config, tmp_path / "am", free_port(),
                                            pki.ca_file if trust_ca else None))
-        am.fire({"alertname": ALERTNAME, "severity": "critical", "host": "vm-1", "instance": "probe:1"},
+        am.fire({"alertname": ALERTNAME, "severity": severity, "host": "vm-1", "instance": "probe:1"},
                 {"summary": "delivery probe", "description": "sent by tests/test_alert_delivery.py"})
         return Rig(am, smtp, wecom, bridge, spec)
 
@@ -240,6 +240,18 @@ def test_firing_alert_arrives_at_every_receiver(rig, case):
         assert body["status"] == "firing" and body["receiver"] == "critical"
         assert body["alerts"][0]["labels"]["alertname"] == ALERTNAME
         assert not r.bridge.rejections
+
+
+def test_prod_warning_reaches_chat_but_not_the_mailbox(rig):
+    # The rendered routes: warnings go to chat only when a chat channel exists.
+    r = rig(stack_spec("prod"), severity="warning")
+    body = wait_for(lambda: r.wecom.messages, "the WeCom message", r.am)[0]
+    assert ALERTNAME in body[body["msgtype"]]["content"]
+    target, hook = wait_for(lambda: r.bridge.messages, "the DingTalk bridge webhook", r.am)[0]
+    assert target == "xqfc"
+    assert hook["receiver"] == "warning"
+    assert r.am.counter("alertmanager_notification_requests_total", "email") == 0
+    assert not r.smtp.received
 
 
 # --- a wrong transport setting must fail delivery
