@@ -57,6 +57,19 @@ def dingtalk_bridge_url(spec: MonitoringSpec) -> str:
     return f"http://{spec.targets.dingtalk_bridge}/dingtalk/{DINGTALK_TARGET}/send"
 
 
+# Alertmanager opens implicit TLS (SMTPS) when, and only when, the smarthost port is literally
+# "465"; require_tls then asks for STARTTLS inside that TLS session, which SMTPS servers do not
+# offer, so every mail fails ("does not advertise the STARTTLS extension").
+# Source: prometheus/alertmanager v0.28.1 notify/email/email.go, Email.Notify.
+SMTPS_PORT = "465"
+
+
+def smtp_require_tls(smarthost: str, require_tls: bool = True) -> bool:
+    """require_tls for this smarthost: off on 465 (the connection is TLS from the first byte),
+    else as asked (STARTTLS before AUTH on 587 and 25)."""
+    return False if smarthost.rsplit(":", 1)[-1] == SMTPS_PORT else require_tls
+
+
 def _email(spec: MonitoringSpec) -> dict[str, Any]:
     e = spec.receivers.email
     assert e is not None
@@ -64,7 +77,7 @@ def _email(spec: MonitoringSpec) -> dict[str, Any]:
         "to": e.to,
         "from": e.from_address,
         "smarthost": e.smarthost,
-        "require_tls": e.require_tls,
+        "require_tls": smtp_require_tls(e.smarthost, e.require_tls),
         "send_resolved": True,
     }
     if e.username:
