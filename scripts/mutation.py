@@ -141,13 +141,17 @@ def _children(node: ast.AST):
 
 def _points(root: ast.AST, module_level: bool):
     """Every mutation of `root`'s subtree: (line, node shown before, apply(), undo())."""
-    stack = [(root, None, None, None)]
+    stack = [(root, None, None, None, None)]
     found = []
     while stack:
-        node, parent, field, index = stack.pop()
+        node, parent, field, index, context = stack.pop()
         if module_level and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             continue  # <module> means the module's own statements (constants), not its functions
-        found.extend(_node_points(node, parent, field, index))
+        found.extend(_node_points(node, parent, field, index, context))
+        # A constant is shown in its nearest enclosing expression (`rsplit('/', 1)`, not `1`).
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return)) or (
+                isinstance(node, ast.expr) and not isinstance(node, (ast.UnaryOp, ast.Constant))):
+            context = node
         body = getattr(node, "body", None)
         for name, i, child in _children(node):
             if name in ("decorator_list", "returns", "annotation") or isinstance(child, ast.arg) or isinstance(child, ast.arguments):
@@ -156,7 +160,7 @@ def _points(root: ast.AST, module_level: bool):
                 continue
             if isinstance(node, ast.JoinedStr):
                 continue  # message text, not behaviour
-            stack.append((child, node, name, i))
+            stack.append((child, node, name, i, context))
     return sorted(found, key=lambda p: p[0])
 
 
@@ -167,7 +171,7 @@ def _replace(parent, field, index, new):
         getattr(parent, field)[index] = new
 
 
-def _node_points(node, parent, field, index):
+def _node_points(node, parent, field, index, context=None):
     line = getattr(node, "lineno", 0)
     if isinstance(node, ast.Compare):
         for j, op in enumerate(node.ops):
@@ -196,10 +200,14 @@ def _node_points(node, parent, field, index):
     elif isinstance(node, ast.Constant) and parent is not None and type(node.value) is int:
         for delta in (1, -1):
             new = ast.Constant(node.value + delta)
-            yield line, node, new, (lambda new=new: _replace(parent, field, index, new)), (lambda: _replace(parent, field, index, node))
+            shown = context or node
+            yield line, shown, (shown if context else new), (lambda new=new: _replace(parent, field, index, new)), \
+                (lambda: _replace(parent, field, index, node))
     elif isinstance(node, ast.Constant) and parent is not None and type(node.value) is bool:
         new = ast.Constant(not node.value)
-        yield line, node, new, lambda: _replace(parent, field, index, new), lambda: _replace(parent, field, index, node)
+        shown = context or node
+        yield line, shown, (shown if context else new), lambda: _replace(parent, field, index, new), \
+            lambda: _replace(parent, field, index, node)
     elif isinstance(node, (ast.Continue, ast.Break)) and parent is not None:
         new = ast.Break() if isinstance(node, ast.Continue) else ast.Continue()
         yield line, node, new, lambda: _replace(parent, field, index, new), lambda: _replace(parent, field, index, node)
