@@ -53,8 +53,9 @@ mutation: dev-deps tools
 	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 # The CI subset: each group's own unit tests only (a few minutes); guardrails must score 100 %.
+MUTATION_JOBS ?= 2
 mutation-ci: dev-deps
-	$(PY) scripts/mutation.py --fast --group guardrails --group firewall --group backup $(MUTATION_ARGS)
+	$(PY) scripts/mutation.py --fast -j $(MUTATION_JOBS) --group guardrails --group firewall --group backup $(MUTATION_ARGS)
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .
