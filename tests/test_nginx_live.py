@@ -156,6 +156,16 @@ def test_request_id_kept_when_well_formed_and_replaced_otherwise(edge):
     assert re.fullmatch(r"[0-9a-f]{32}", replaced["headers"]["x-request-id"])
 
 
+@pytest.mark.parametrize("path", ["/metrics", "/metrics?format=prometheus", "/metrics/", "/metrics/app"])
+def test_the_apps_metrics_are_not_served_to_the_public(edge, path):
+    # The stand-in app answers every path; Prometheus reads app:<port> on the monitoring
+    # network, so the edge must not pass /metrics on, whatever the app itself does.
+    resp = get(edge, path)
+    assert resp.status == 404, (resp.status, resp.body[:200])
+    assert "Strict-Transport-Security" in resp.headers
+    assert app_view(get(edge, "/metricsboard"))["path"] == "/metricsboard"
+
+
 def test_health_passthrough(edge):
     resp = get(edge, "/health")
     assert resp.status == 200

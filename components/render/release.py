@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
+from components.runtime import stopping
 from components.settings import Settings
 
 _ENV_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -36,6 +37,8 @@ def docker_run_args(s: Settings, log_opts: Mapping[str, str]) -> list[str]:
         "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--read-only",
         # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
         "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--init",  # nosec B108
+        # A reboot stops the app with the container's own timeout: give it the release's.
+        "--stop-timeout", str(stopping.APP_S),
         "--log-driver", "json-file", *[x for k, v in log_opts.items() for x in ("--log-opt", f"{k}={v}")],
     ]
     if s.app_user:
@@ -66,7 +69,7 @@ def render_release_conf(s: Settings, layout: ReleaseLayout) -> str:
         "HEALTH_PATH": s.app_health_path,
         "HEALTH_TIMEOUT": "90",
         "DRAIN_SECONDS": "35",
-        "STOP_TIMEOUT": "30",
+        "STOP_TIMEOUT": str(stopping.APP_S),
         "NGINX_CONTAINER": layout.nginx_container,
         # The edge nginx runs our config, not the image's default: test and reload that one.
         "NGINX_TEST_CMD": f"docker exec {layout.nginx_container} nginx -t -q -c {layout.nginx_conf}",

@@ -18,6 +18,7 @@ from pulumi_command import remote
 from components.render.postgres import PostgresTuning, render_postgresql_conf
 from components.render.redis import RedisConfig, render_redis_conf
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
+from components.runtime import stopping
 from components.runtime.files import CONFIG_ROOT, MountedFolder, RemoteFiles
 from components.runtime.image_contracts import CONTRACTS
 
@@ -107,7 +108,7 @@ class Postgres(pulumi.ComponentResource):
             wait_timeout=180,
             shm_size=256,
             # Let PostgreSQL finish a checkpoint instead of being killed mid-write.
-            stop_timeout=60,
+            stop_timeout=stopping.POSTGRES_S,
             stop_signal="SIGINT",
             # The entrypoint starts as root to own PGDATA, then drops to the postgres user; the
             # postmaster is PID 1 itself so that the stop signal reaches it (Hardening.init).
@@ -171,6 +172,8 @@ class Redis(pulumi.ComponentResource):
             ),
             wait=True,
             wait_timeout=90,
+            # SIGTERM makes Redis fsync its AOF and save a final RDB (runtime/stopping.py).
+            stop_timeout=stopping.redis_stop_timeout(args.maxmemory_mb),
             **hardened(Hardening(memory_mb=limit)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )

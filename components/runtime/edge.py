@@ -16,6 +16,7 @@ from pulumi_command import remote
 from components.foundation import Certificate
 from components.render.nginx import NginxSpec, UpstreamTarget, render_nginx_conf
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
+from components.runtime import stopping
 from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
 from components.settings import Settings
 
@@ -88,7 +89,7 @@ class EdgeProxy(pulumi.ComponentResource):
             wait=True,
             # Old workers finish their requests before the container goes.
             stop_signal="SIGQUIT",
-            stop_timeout=35,
+            stop_timeout=stopping.NGINX_S,
             **hardened(Hardening(
                 memory_mb=256,
                 cap_add=("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"),

@@ -1,6 +1,6 @@
 """What the stack may assume about each upstream image it runs: a sourced data table.
 
-One `ImageContract` per image settings key (components/settings.py: `postgres_image`,
+One `ImageContract` per image settings key (components/settings/services.py: `postgres_image`,
 `redis_image`, ...). Each field records what the UPSTREAM image (the settings default) does:
 the account it runs as, what its entrypoint does before the service starts, the paths it reads
 and writes, the `*_FILE` variables it understands and the binaries a health check can use.

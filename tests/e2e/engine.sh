@@ -131,16 +131,20 @@ remove_iptables() {
     done
 }
 
+# systemd's DefaultTimeoutStopSec: what docker.service gets on a reboot before it is killed
+# (components/runtime/stopping.py), so a restart here stops the containers as a reboot would.
+STOP_WAIT_S=${STOP_WAIT_S:-90}
+
 stop_daemon() {
     local pid i
     if pid=$(running_pid); then
         kill -TERM "$pid"
-        for ((i = 0; i < 300; i++)); do
+        for ((i = 0; i < STOP_WAIT_S * 10; i++)); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
         if kill -0 "$pid" 2>/dev/null; then
-            log "dockerd $pid ignored TERM for 30 s; sending KILL"
+            log "dockerd $pid ignored TERM for $STOP_WAIT_S s; sending KILL"
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi

@@ -478,6 +478,22 @@ def test_postgres_stops_cleanly_and_starts_without_recovery(world):
     figure(f"site serving again after the PostgreSQL restart: {seconds:.1f} s, {failed} failed requests")
 
 
+def test_redis_stops_with_its_final_save(world):
+    start = time.monotonic()
+    world.host.docker("stop", "xqfc-redis")
+    took = time.monotonic() - start
+    state = running(world)["xqfc-redis"]["State"]
+    stopped = logs(world, "xqfc-redis")
+    world.host.docker("start", "xqfc-redis")
+    wait_healthy_container(world, "xqfc-redis")
+    figure(f"docker stop xqfc-redis: {took:.1f} s, exit code {state['ExitCode']}")
+    # SIGTERM reached redis-server through Docker's init: AOF fsynced, final RDB saved, exit 0.
+    assert "DB saved on disk" in stopped and "ready to exit" in stopped, stopped[-1500:]
+    assert state["ExitCode"] == 0, state
+    seconds, failed = wait_serving(world)
+    figure(f"site serving again after the Redis restart: {seconds:.1f} s, {failed} failed requests")
+
+
 def main_pid(world: World, name: str) -> int:
     """The container's main process on this machine: PID 1's child under Docker's init, else PID 1."""
     c = running(world)[name]
@@ -508,10 +524,19 @@ def test_a_killed_main_process_is_restarted_and_the_app_recovers_its_connections
 def test_the_site_comes_back_after_each_of_three_engine_restarts(world):
     engine = ROOT / "tests" / "e2e" / "engine.sh"
     for n in range(1, 4):
-        subprocess.run(["bash", str(engine), "restart"], check=True, capture_output=True, text=True)
-        seconds, failed = wait_serving(world)
-        figure(f"engine restart {n} (a reboot, for the containers): serving again after {seconds:.1f} s, "
-               f"{failed} failed requests")
+        since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        with Load(world) as load:
+            start = time.monotonic()
+            subprocess.run(["bash", str(engine), "restart"], check=True, capture_output=True, text=True)
+            stopped = time.monotonic() - start
+            seconds, _ = wait_serving(world)
+        figure(f"engine restart {n} under load (a reboot, for the containers): engine down and up in {stopped:.1f} s, "
+               f"serving again {seconds:.1f} s later; {load.ok} requests served, {len(load.failed)} failed")
+        assert load.ok > 0, "no request was served after the restart"
+        # The daemon's shutdown stopped the databases as `docker stop` does: cleanly.
+        pg, redis = logs(world, "xqfc-postgres", since), logs(world, "xqfc-redis", since)
+        assert "database system is shut down" in pg and "not properly shut down" not in pg, pg[-1500:]
+        assert "DB saved on disk" in redis, redis[-1500:]
 
 
 def test_a_release_that_crashes_at_start_reports_why_and_the_next_release_works(world):

@@ -1,0 +1,232 @@
+"""Network and host: the site's names and certificate, who may reach SSH, the VPC, the existing host."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, field_validator
+
+from components.settings import formats
+from components.settings.base import Context, Fields
+from components.settings.errors import MISSING, Problem
+
+if TYPE_CHECKING:
+    from components.settings.model import Settings
+
+TlsSource = Literal["acme", "provided"]
+
+_SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( \S.*)?$")
+_UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+# An existing host: an IPv4/IPv6 address or a DNS name, optionally :port (IPv6 as [addr]:port).
+_HOST_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+# lego's DNS provider codes (https://go-acme.github.io/lego/dns/): lower-case words.
+_LEGO_PROVIDER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,40}$")
+
+
+class NetworkFields(Fields):
+    domain: str
+    # Required on a cloud (its DNS service hosts the zone); an existing host manages no DNS.
+    dns_zone: str = ""
+    admin_cidrs: list[str] = Field(min_length=1)
+    # Required on a cloud (installed on the new VM); an existing host already trusts the operators.
+    ssh_public_key: str = ""
+    deploy_user: str = "deploy"
+    ssh_private_key_path: str | None = None
+
+    vpc_cidr: str = "10.20.0.0/16"
+    subnet_cidr: str = "10.20.1.0/24"
+
+    cdn_enabled: bool = False
+    static_cache_days: int = Field(30, ge=1, le=365)
+    certificate_email: str | None = None
+    acme_server_url: str = "https://acme-v02.api.letsencrypt.org/directory"
+    certificate_renew_days: int = Field(30, ge=7, le=60)
+
+    # --- an existing host (cloud: ssh, docs/existing-host.md) -----------------------------
+    ssh_hosts: list[str] = []  # noqa: RUF012 (a pydantic field: copied per instance; ruff sees only the mixin)
+    docker_root_dir: str = ""
+    tls_source: TlsSource = "acme"
+    acme_dns_provider: str = ""
+
+    @field_validator("domain", "dns_zone")
+    @classmethod
+    def _domain(cls, v: str, info: Any) -> str:
+        if v == "" and info.field_name == "dns_zone":
+            return v
+        if not formats.DOMAIN_RE.match(v):
+            raise ValueError("must be a lower-case DNS name such as xqfc.example")
+        return v
+
+    @field_validator("admin_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        bad = []
+        for c in v:
+            try:
+                ipaddress.ip_network(c, strict=True)
+            except ValueError:
+                bad.append(c)
+        if bad:
+            raise ValueError(f"not valid CIDR blocks: {bad}; use forms like 203.0.113.7/32")
+        return v
+
+    @field_validator("vpc_cidr", "subnet_cidr")
+    @classmethod
+    def _private_cidr(cls, v: str) -> str:
+        return formats.private_cidr(v)
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _ssh_key(cls, v: str) -> str:
+        if v.strip() and not _SSH_KEY_RE.match(v.strip()):
+            raise ValueError("must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*)")
+        return v.strip()
+
+    @field_validator("deploy_user")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        if not _UNIX_USER_RE.match(v) or v == "root":
+            raise ValueError("must be a lower-case Unix user name other than root")
+        return v
+
+    @field_validator("certificate_email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,63}", v):
+            raise ValueError("must be an email address such as ops@xqfc.example")
+        return v
+
+    @field_validator("acme_server_url")
+    @classmethod
+    def _acme_url(cls, v: str) -> str:
+        return formats.https_url(v)
+
+    @field_validator("ssh_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        bad = [h for h in v if not _HOST_RE.match(h) or (":" in h.rsplit("]", 1)[-1] and not 0 < int(h.rsplit(":", 1)[1]) < 65536)]
+        if bad:
+            raise ValueError(f"not host addresses: {bad}; use an IP or DNS name, optionally :port (e.g. 203.0.113.5 or host.example:2222)")
+        return v
+
+    @field_validator("acme_dns_provider")
+    @classmethod
+    def _lego(cls, v: str) -> str:
+        if v and not _LEGO_PROVIDER_RE.match(v):
+            raise ValueError("must be a lego DNS provider code such as cloudflare, tencentcloud or alidns")
+        return v
+
+    @field_validator("docker_root_dir")
+    @classmethod
+    def _docker_root(cls, v: str) -> str:
+        if v and not re.fullmatch(r"/[A-Za-z0-9._/-]+", v):
+            raise ValueError("must be an absolute path such as /var/lib/docker")
+        return v.rstrip("/")
+
+    @property
+    def www_domain(self) -> str:
+        return f"www.{self.domain}"
+
+    @property
+    def site_url(self) -> str:
+        """The canonical URL: www when the CDN fronts it (an apex can't be a CNAME), else the apex."""
+        return f"https://{self.www_domain if self.cdn_enabled else self.domain}"
+
+    def record_name(self, fqdn: str) -> str:
+        """DNS record name relative to the zone (`@` for the apex)."""
+        if fqdn == self.dns_zone:
+            return "@"
+        return fqdn[: -(len(self.dns_zone) + 1)]
+
+
+# --- cross-field checks -------------------------------------------------------------------
+
+
+def existing_host(s: Settings, ctx: Context) -> list[Problem]:
+    """cloud ssh: what an existing host needs, and what it cannot do."""
+    if not s.on_existing_host:
+        return []
+    p: list[Problem] = []
+    if len(s.ssh_hosts) != 1:
+        p.append(Problem("sshHosts", s.ssh_hosts, "cloud ssh runs on exactly one existing host: give its address, e.g. [203.0.113.5] or [host.example:2222]"))
+    if s.is_ha:
+        p.append(Problem("topology", s.topology, "ha needs a cloud load balancer and managed PostgreSQL/Redis; cloud ssh supports single"))
+    if s.cdn_enabled:
+        p.append(Problem("cdnEnabled", True, "cloud ssh has no CDN of ours; set cdnEnabled=false (front the host with your CDN yourself)"))
+    for key, value in (("tencentAppId", s.tencent_app_id), ("bucketName", s.bucket_name), ("imageId", s.image_id)):
+        if value is not None:
+            p.append(Problem(key, value, "a cloud setting; cloud ssh uses none (object storage: s3Endpoint, s3Bucket)"))
+    if not s.s3_endpoint:
+        p.append(Problem("s3Endpoint", None, "cloud ssh stores backups in any S3-compatible service: set its https:// endpoint"))
+    if not s.s3_bucket:
+        p.append(Problem("s3Bucket", None, "cloud ssh needs an existing bucket of s3Endpoint for backups"))
+    for key in ("s3AccessKeyId", "s3SecretAccessKey"):
+        if key not in ctx.raw_keys:
+            p.append(Problem(key, None, f"cloud ssh needs the bucket's keys as secrets: pulumi config set --secret {key} ..."))
+    if s.tls_source == "provided":
+        for key in ("tlsCertificatePem", "tlsPrivateKeyPem"):
+            if key not in ctx.raw_keys:
+                p.append(Problem(key, None, f"tlsSource provided needs it as a secret: pulumi config set --secret {key} < file.pem"))
+    elif not s.acme_dns_provider:
+        p.append(Problem("acmeDnsProvider", None, "tlsSource acme on cloud ssh proves the domain by DNS-01: name the lego DNS provider "
+                         "of your DNS host (e.g. cloudflare) and export its credentials, or use tlsSource provided"))
+    return p
+
+
+def cloud_only(s: Settings, ctx: Context) -> list[Problem]:
+    """A cloud stack: the keys only a new VM on a cloud needs."""
+    if s.on_existing_host:
+        return []
+    p: list[Problem] = []
+    if not s.dns_zone:
+        p.append(Problem("dnsZone", MISSING, "is required on a cloud: the DNS zone of the cloud's DNS service that contains domain"))
+    if not s.ssh_public_key:
+        p.append(Problem("sshPublicKey", MISSING, "is required on a cloud: the operators' OpenSSH public key for the new VM"))
+    for key, value in (("sshHosts", s.ssh_hosts), ("s3Endpoint", s.s3_endpoint), ("s3Bucket", s.s3_bucket),
+                       ("acmeDnsProvider", s.acme_dns_provider), ("dockerRootDir", s.docker_root_dir)):
+        if value:
+            p.append(Problem(key, value, f"only used with cloud ssh; a {s.cloud} stack makes its own VM, bucket and DNS"))
+    if s.tls_source != "acme":
+        p.append(Problem("tlsSource", s.tls_source, f"a {s.cloud} stack obtains its certificate by ACME (docs/tls.md); provided is for cloud ssh"))
+    for key in ("s3AccessKeyId", "s3SecretAccessKey", "tlsCertificatePem", "tlsPrivateKeyPem"):
+        if key in ctx.raw_keys:
+            p.append(Problem(key, "(hidden)", f"only used with cloud ssh; unset it on a {s.cloud} stack"))
+    return p
+
+
+def subnet_in_vpc(s: Settings, ctx: Context) -> list[Problem]:
+    if s.on_existing_host:
+        return []
+    if not ipaddress.ip_network(s.subnet_cidr).subnet_of(ipaddress.ip_network(s.vpc_cidr)):
+        return [Problem("subnetCidr", s.subnet_cidr, f"must lie inside vpcCidr {s.vpc_cidr}")]
+    return []
+
+
+def domain_in_zone(s: Settings, ctx: Context) -> list[Problem]:
+    if s.dns_zone and s.domain != s.dns_zone and not s.domain.endswith("." + s.dns_zone):
+        return [Problem("domain", s.domain, f"must be {s.dns_zone} or a name under it (dnsZone)")]
+    return []
+
+
+def ssh_not_open_to_the_world(s: Settings, ctx: Context) -> list[Problem]:
+    world = [c for c in s.admin_cidrs if ipaddress.ip_network(c).prefixlen == 0]
+    if world:
+        # The same rule as the policy pack's, in every stack: SSH keys leak, networks are known.
+        return [Problem("adminCidrs", world, f"SSH open to the world is refused (in {s.environment} too); list the operators' networks")]
+    return []
+
+
+def provided_certificate(s: Settings, ctx: Context) -> list[Problem]:
+    keys = {"tlsCertificatePem", "tlsPrivateKeyPem"}
+    if not (s.on_existing_host and s.tls_source == "provided" and keys <= ctx.raw_keys):
+        return []
+    from components.pem import certificate_problems
+
+    found = certificate_problems(str(ctx.secret_values["tlsCertificatePem"]), str(ctx.secret_values["tlsPrivateKeyPem"]), s.site_names)
+    return [Problem(key, "(hidden)", message) for key, message in found.items()]
+
+
+CHECKS = [existing_host, cloud_only, subnet_in_vpc, domain_in_zone, ssh_not_open_to_the_world]
+# Run last: it needs every other problem fixed to be worth reading.
+LATE_CHECKS = [provided_certificate]

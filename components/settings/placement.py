@@ -1,0 +1,232 @@
+"""Where a stack runs: environment, cloud, region and zone, the VM's shape and disks, Docker mirrors.
+
+Keys whose sensible value depends on the cloud default to "" in Pulumi.yaml and take the
+cloud's value here (CLOUD_DEFAULTS) before validation.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from pydantic import Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.settings import formats
+from components.settings.base import Context, Fields
+from components.settings.errors import Problem
+
+if TYPE_CHECKING:
+    from components.settings.model import Settings
+
+Environment = Literal["dev", "staging", "prod"]
+# Where the platform runs: a cloud (its foundation is built here) or `ssh`, a server the user
+# already has (components/cloud/ssh.py; no cloud resources, the same runtime and outputs).
+Cloud = Literal["tencentcloud", "alicloud", "ssh"]
+TARGETS: tuple[str, ...] = get_args(Cloud)
+CLOUDS: tuple[str, ...] = ("tencentcloud", "alicloud")
+EXISTING_HOST = "ssh"
+
+# Region names are the clouds' own; zones are checked against the region's naming scheme so
+# that a Tencent zone on an Alibaba stack (or a zone of another region) is caught here.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "tencentcloud": (
+        "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu",
+        "ap-chongqing", "ap-hongkong", "ap-singapore",
+    ),
+    "alicloud": (
+        "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-guangzhou",
+        "cn-chengdu", "cn-hongkong", "ap-southeast-1",
+    ),
+}
+DISK_TYPES: dict[str, tuple[str, ...]] = {
+    "tencentcloud": ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD"),
+    "alicloud": ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry"),
+}
+
+# Keys whose sensible value depends on the cloud. Pulumi.yaml declares them with default ""
+# (the CLI always applies schema defaults, so "unset" must be a value of its own), and ""
+# means "this cloud's default" below. `dockerRegistryMirror: none` turns the mirror off.
+NO_MIRROR = "none"
+CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
+    "tencentcloud": {
+        "region": "ap-guangzhou",
+        "zone": "ap-guangzhou-3",
+        "instance_type": "S5.MEDIUM4",  # 2 cores, 4 GB
+        "image_name_regex": "^Ubuntu Server 24.04 LTS 64",
+        "system_disk_type": "CLOUD_PREMIUM",
+        "data_disk_type": "CLOUD_PREMIUM",
+        "docker_apt_mirror": "https://mirrors.cloud.tencent.com/docker-ce",
+        # Reachable only from inside Tencent Cloud, which is where the VM runs.
+        "docker_registry_mirror": "https://mirror.ccs.tencentyun.com",
+    },
+    "alicloud": {
+        "region": "cn-hangzhou",
+        "zone": "cn-hangzhou-h",
+        "instance_type": "ecs.c7.large",  # 2 cores, 4 GB
+        "image_name_regex": "^ubuntu_24_04_x64",
+        "system_disk_type": "cloud_essd",
+        "data_disk_type": "cloud_essd",
+        "docker_apt_mirror": "https://mirrors.aliyun.com/docker-ce",
+        # Alibaba's registry accelerator is per account (https://<id>.mirror.aliyuncs.com):
+        # there is no address that would be right for everyone.
+        "docker_registry_mirror": None,
+    },
+    # An existing host: no region, zone, VM or disks of ours; Docker is already installed.
+    EXISTING_HOST: {
+        "region": "",
+        "zone": "",
+        "instance_type": "",
+        "image_name_regex": "",
+        "system_disk_type": "",
+        "data_disk_type": "",
+        "docker_apt_mirror": "",
+        "docker_registry_mirror": None,
+    },
+}
+
+
+def zone_pattern(cloud: str, region: str) -> str:
+    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit."""
+    r = re.escape(region)
+    if cloud == "tencentcloud":
+        return rf"^{r}-[1-9][0-9]?$"
+    return rf"^{r}[a-z]$" if region[-1].isdigit() else rf"^{r}-[a-z]$"
+
+
+def zone_example(cloud: str, region: str) -> str:
+    if cloud == "tencentcloud":
+        return f"{region}-3"
+    return f"{region}a" if region[-1].isdigit() else f"{region}-h"
+
+
+def cloud_of_region(region: str) -> str | None:
+    return next((c for c, regions in REGIONS.items() if region in regions), None)
+
+
+class PlacementFields(Fields):
+    environment: Environment
+    cloud: Cloud = "tencentcloud"
+    # "" = the cloud's default (CLOUD_DEFAULTS); filled in before validation.
+    region: str = ""
+    zone: str = ""
+
+    instance_type: str = ""
+    image_id: str | None = None
+    image_name_regex: str = ""
+    system_disk_type: str = ""
+    system_disk_size: int = Field(50, ge=20, le=1024)
+    data_disk_type: str = ""
+    data_disk_size: int = Field(100, ge=20, le=16000)
+    data_disk_device: str = "/dev/vdb"
+    data_mount_path: str = "/data"
+    bandwidth_mbps: int = Field(5, ge=1, le=200)
+    vm_memory_gb: int = Field(4, ge=2, le=512)
+
+    deletion_protection: bool = False
+    tencent_app_id: str | None = None
+
+    docker_apt_mirror: str = ""
+    docker_registry_mirror: str | None = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cloud_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cloud = data.get("cloud", "tencentcloud")
+        defaults = CLOUD_DEFAULTS.get(cloud)
+        if defaults is None:
+            return data  # the `cloud` field reports the unknown cloud itself
+        out = dict(data)
+        for field, default in defaults.items():
+            alias = to_camel(field)
+            given = out.get(alias, out.get(field, ""))
+            if given == "":
+                out.pop(field, None)
+                out[alias] = default
+        return out
+
+    @field_validator("tencent_app_id")
+    @classmethod
+    def _app_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9]{6,12}", v):
+            raise ValueError("must be the numeric Tencent Cloud APPID (e.g. 1250000000)")
+        return v
+
+    @field_validator("docker_apt_mirror", "docker_registry_mirror")
+    @classmethod
+    def _mirror(cls, v: str | None, info: Any) -> str | None:
+        if info.field_name == "docker_registry_mirror" and v == NO_MIRROR:
+            return None
+        # "" only reaches here on cloud ssh, whose hosts get no mirror from us.
+        return formats.https_url(v)
+
+    @field_validator("data_disk_device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if not re.fullmatch(r"/dev/[a-z0-9/]+", v):
+            raise ValueError("must be a block device path such as /dev/vdb")
+        return v
+
+    @field_validator("data_mount_path")
+    @classmethod
+    def _mount(cls, v: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_/-]+", v) or v in ("/", "/usr", "/etc", "/var", "/boot"):
+            raise ValueError("must be an absolute path of its own such as /data")
+        return v.rstrip("/")
+
+    @property
+    def on_existing_host(self) -> bool:
+        return self.cloud == EXISTING_HOST
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+
+# --- cross-field checks -------------------------------------------------------------------
+
+
+def region_and_zone(s: Settings, ctx: Context) -> list[Problem]:
+    if s.on_existing_host:
+        return []
+    if s.region not in REGIONS[s.cloud]:
+        other = cloud_of_region(s.region)
+        hint = f"{s.region} is a {other} region but cloud is {s.cloud}; " if other else ""
+        return [Problem("region", s.region, f"{hint}not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}")]
+    if not re.match(zone_pattern(s.cloud, s.region), s.zone):
+        other = [c for c in CLOUDS if c != s.cloud and any(re.match(zone_pattern(c, r), s.zone) for r in REGIONS[c])]
+        hint = f"{s.zone} is a {other[0]} zone but cloud is {s.cloud}; " if other else ""
+        return [Problem("zone", s.zone, f"{hint}not a zone of {s.cloud} region {s.region} (e.g. {zone_example(s.cloud, s.region)})")]
+    return []
+
+
+def disk_types(s: Settings, ctx: Context) -> list[Problem]:
+    if s.on_existing_host:
+        return []
+    return [
+        Problem(key, value, f"allowed on {s.cloud}: {', '.join(DISK_TYPES[s.cloud])}")
+        for key, value in (("systemDiskType", s.system_disk_type), ("dataDiskType", s.data_disk_type))
+        if value not in DISK_TYPES[s.cloud]
+    ]
+
+
+def tencent_app_id_cloud(s: Settings, ctx: Context) -> list[Problem]:
+    if s.tencent_app_id is None or s.on_existing_host or s.cloud == "tencentcloud":
+        return []
+    return [Problem("tencentAppId", s.tencent_app_id, f"only used on tencentcloud; unset it on a {s.cloud} stack")]
+
+
+def prod_deletion_protection(s: Settings, ctx: Context) -> list[Problem]:
+    if s.is_prod and not s.deletion_protection:
+        return [Problem("deletionProtection", False, "must be true in prod")]
+    return []
+
+
+def mount_is_not_device(s: Settings, ctx: Context) -> list[Problem]:
+    if s.data_mount_path == s.data_disk_device:
+        return [Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device")]
+    return []
+
+
+CHECKS = [region_and_zone, disk_types, tencent_app_id_cloud, prod_deletion_protection, mount_is_not_device]
