@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: plan test e2e coverage deps dev-deps tools lint clean bench-backup
+.PHONY: plan test e2e coverage deps dev-deps tools lint clean bench-backup mutation mutation-ci
 
 $(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
@@ -45,6 +45,17 @@ coverage: dev-deps tools
 # Backup/restore timings on a throwaway PostgreSQL (a benchmark, not a test).
 bench-backup: dev-deps tools
 	$(PY) scripts/bench_backup.py $(if $(ROWS),--rows $(ROWS))
+
+# Mutation benchmark of the guardrails, firewall, backup naming/retention/manifest and the
+# settings' cross-field checks (docs/testing.md): a score per group, the survivors, exit 1 under
+# a group's minimum. Not part of `make test`: tens of minutes. MUTATION_ARGS="--group backup -j 2".
+mutation: dev-deps tools
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)
+
+# The CI subset: each group's own unit tests only (a few minutes); guardrails must score 100 %.
+MUTATION_JOBS ?= 2
+mutation-ci: dev-deps
+	$(PY) scripts/mutation.py --fast -j $(MUTATION_JOBS) --group guardrails --group firewall --group backup $(MUTATION_ARGS)
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 TS_FORMAT = "%Y%m%dT%H%M%SZ"
 MANIFEST_NAME = "manifest.json"
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 def format_ts(moment: datetime) -> str:
@@ -24,7 +24,8 @@ def parse_ts(text: str) -> datetime:
 def check_name(name: str) -> str:
     """Database and snapshot names are interpolated into SQL and keys, so only plain identifiers
     pass (40 chars leaves room for the restore suffixes inside PostgreSQL's 63)."""
-    if not _NAME_RE.match(name):
+    # fullmatch: `$` would also match before a trailing newline, letting "x\n" through.
+    if not _NAME_RE.fullmatch(name):
         raise ValueError(f"invalid name {name!r}: use letters, digits and _ (max 40)")
     return name
 

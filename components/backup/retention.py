@@ -26,8 +26,8 @@ def expired(timestamps: Sequence[str], complete: Sequence[bool], now: datetime,
         raise ValueError("keep_newest must be at least 1")
     if retention_days < 1:
         raise ValueError("retention_days must be at least 1")
-    pairs = sorted(zip(timestamps, complete), key=lambda p: p[0], reverse=True)
-    protected = {ts for ts, ok in pairs if ok}
-    protected = set(sorted(protected, reverse=True)[:keep_newest])
+    pairs = list(zip(timestamps, complete))
+    # The timestamp format sorts as text in time order, so the newest are the largest.
+    protected = set(sorted({ts for ts, ok in pairs if ok}, reverse=True)[:keep_newest])
     cutoff = now - timedelta(days=retention_days)
     return sorted(ts for ts, _ in pairs if ts not in protected and parse_ts(ts) < cutoff)
