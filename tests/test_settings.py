@@ -30,7 +30,7 @@ def valid(env: str = "dev", **extra) -> dict:
         "appImage": "ccr.ccs.tencentyun.com/xqfc/app:1.0.0",
     }
     if env == "prod":
-        base.update(deletionProtection="true", backupRetentionDays="30", vmMemoryGb="16")
+        base.update(deletionProtection="true", backupRetentionDays="30", vmMemoryGb="16", instanceType="S5.LARGE16")
         base.update(alertEmailTo="ops@xqfc.example", alertEmailFrom="alerts@xqfc.example", alertSmtpHost="smtp.example.com:465")
         for field in Settings.model_fields.values():
             if field.alias.endswith("Image"):

@@ -48,10 +48,23 @@ def ha(**extra) -> dict:
     return cloud(**{"topology": "ha", "secondaryZone": "ap-guangzhou-4", **extra})
 
 
+# An instance type of the memory a case sets (components/cloud/catalog.py), so that a case about
+# another rule is not refused for a vmMemoryGb its type does not have.
+_TYPE_OF = {"tencentcloud": {2: "S5.SMALL2", 4: "S5.MEDIUM4", 8: "S5.LARGE8", 16: "S5.LARGE16", 32: "S5.2XLARGE32"},
+            "alicloud": {4: "ecs.c7.large", 8: "ecs.g7.large", 16: "ecs.g7.xlarge", 32: "ecs.g7.2xlarge"}}
+
+
+def _typed(raw: dict) -> dict:
+    types = _TYPE_OF.get(raw.get("cloud", "tencentcloud"), {})
+    if "vmMemoryGb" in raw and "instanceType" not in raw and str(raw["vmMemoryGb"]).isdigit() and int(raw["vmMemoryGb"]) in types:
+        return {**raw, "instanceType": types[int(raw["vmMemoryGb"])]}
+    return raw
+
+
 def named(raw: dict) -> dict[str, list[str]]:
     """{key: [messages]} of every problem; {} when the stack is valid."""
     try:
-        from_mapping(raw, "test", SECRETS & set(raw))
+        from_mapping(_typed(raw), str(raw.get("environment")), SECRETS & set(raw))
     except SettingsError as err:
         out: dict[str, list[str]] = {}
         for p in err.problems:
@@ -62,7 +75,7 @@ def named(raw: dict) -> dict[str, list[str]]:
 
 def error_text(raw: dict) -> str:
     with pytest.raises(SettingsError) as info:
-        from_mapping(raw, "test", SECRETS & set(raw))
+        from_mapping(_typed(raw), str(raw.get("environment")), SECRETS & set(raw))
     return str(info.value)
 
 
@@ -178,16 +191,12 @@ def test_subnet_inside_the_vpc():
 # --- checks every stack passes -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cidrs, world", [('["0.0.0.0/0"]', ["0.0.0.0/0"]), ('["::/0"]', ["::/0"]),
-                                          ('["203.0.113.0/24", "::/0", "0.0.0.0/0"]', ["::/0", "0.0.0.0/0"]),
-                                          ('["0.0.0.0/1", "128.0.0.0/1"]', None)])
-def test_ssh_from_the_world_is_refused_in_every_environment(cidrs, world):
-    got = named(cloud(adminCidrs=cidrs))
-    if world is None:
-        assert got == {}
-    else:
-        assert set(got) == {"adminCidrs"}
-        assert f"adminCidrs = {str(world).replace(chr(39), chr(34))}" in error_text(cloud(adminCidrs=cidrs))
+@pytest.mark.parametrize("cidrs", ['["0.0.0.0/0"]', '["::/0"]', '["203.0.113.0/24", "::/0", "0.0.0.0/0"]',
+                                   '["0.0.0.0/1", "128.0.0.0/1"]'])
+def test_ssh_from_the_world_is_refused_in_every_environment(cidrs):
+    # The world whole, in IPv6 (security-group rules here are IPv4) or in pieces: all refused.
+    assert set(named(cloud(adminCidrs=cidrs))) == {"adminCidrs"}
+    assert set(named(prod(adminCidrs=cidrs))) == {"adminCidrs"}
 
 
 @pytest.mark.parametrize("days, ok", [(29, False), (30, True), (31, True), (1, False)])
@@ -210,15 +219,18 @@ def test_prod_names_each_image_without_a_digest():
         assert set(named(unpinned)) == {key}, key
 
 
-@pytest.mark.parametrize("server, user, ok", [(None, None, True), ("registry.example", "ci", True),
-                                              ("registry.example", None, False), (None, "ci", False)])
-def test_registry_server_and_username_come_together(server, user, ok):
-    assert ("registryUsername" not in named(cloud(registryServer=server, registryUsername=user))) is ok
+@pytest.mark.parametrize("server, user, missing", [(None, None, set()), ("registry.example", "ci", set()),
+                                                   ("registry.example", None, {"registryUsername"}), (None, "ci", {"registryServer"})])
+def test_registry_server_and_username_come_together(server, user, missing):
+    # A missing half is named on the key that is missing.
+    got = named(cloud(registryServer=server, registryUsername=user))
+    assert set(got) & {"registryServer", "registryUsername"} == missing
 
 
 def test_memory_budget_may_reach_exactly_80_percent_of_the_vm():
     # 5 GiB * 80 % = 4096 MiB exactly.
-    at = {"vmMemoryGb": "5", "postgresMemoryMb": "2048", "appMemoryMb": "1024", "redisMaxmemoryMb": "1024"}
+    # A well-formed type the catalog does not list passes with its stated memory (cloud/rules.py).
+    at = {"instanceType": "S6.MEDIUM5", "vmMemoryGb": "5", "postgresMemoryMb": "2048", "appMemoryMb": "1024", "redisMaxmemoryMb": "1024"}
     assert named(cloud(**at)) == {}
     for key in ("postgresMemoryMb", "appMemoryMb", "redisMaxmemoryMb"):
         over = {**at, key: str(int(at[key]) + 1)}
@@ -231,16 +243,16 @@ def test_memory_budget_may_reach_exactly_80_percent_of_the_vm():
 def test_email_alert_settings_come_together(given, ok):
     values = {"alertEmailTo": "ops@xqfc.example", "alertEmailFrom": "alerts@xqfc.example", "alertSmtpHost": "smtp.example.com:465"}
     got = named(cloud(**{k: values[k] for k in given}))
-    assert ("alertEmailTo" not in got) is ok
+    assert (not set(got) & set(values)) is ok, got
 
 
 @pytest.mark.parametrize("change, keys", [
     ({}, set()),
-    ({"alertWecomCorpId": "ww1", "alertWecomAgentId": "1000002", "alertWecomToUser": "@all"}, set()),
-    ({"alertWecomCorpId": "ww1", "alertWecomAgentId": "1000002", "alertWecomToParty": "2"}, set()),
-    ({"alertWecomCorpId": "ww1", "alertWecomAgentId": "1000002"}, {"alertWecomToParty"}),
-    ({"alertWecomCorpId": "ww1", "alertWecomToUser": "@all"}, {"alertWecomAgentId"}),
-    ({"alertWecomAgentId": "1000002"}, {"alertWecomAgentId"}),
+    ({"alertWecomCorpId": "ww0123456789abcdef", "alertWecomAgentId": "1000002", "alertWecomToUser": "@all"}, set()),
+    ({"alertWecomCorpId": "ww0123456789abcdef", "alertWecomAgentId": "1000002", "alertWecomToParty": "2"}, set()),
+    ({"alertWecomCorpId": "ww0123456789abcdef", "alertWecomAgentId": "1000002"}, {"alertWecomToParty"}),
+    ({"alertWecomCorpId": "ww0123456789abcdef", "alertWecomToUser": "@all"}, {"alertWecomAgentId"}),
+    ({"alertWecomAgentId": "1000002"}, {"alertWecomCorpId"}),
 ])
 def test_wecom_alert_settings_come_together(change, keys):
     assert set(named(cloud(**change))) == keys

@@ -4,7 +4,7 @@ drift from the tables the tests check (tests/test_image_contracts.py compares th
 Regenerate after changing components/runtime/image_contracts.py or
 components/render/host_packages.py:
 
-    python -m components.runtime.image_contracts_doc > docs/images.md
+    .venv/bin/python -m components.runtime.image_contracts_doc > docs/images.md
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ HEADER = """# Images and the engine they run on
 
 What the stack may assume about each upstream image it runs, and the Docker Engine on the VM.
 Generated from `components/runtime/image_contracts.py` and `components/render/host_packages.py`
-by `python -m components.runtime.image_contracts_doc > docs/images.md`; a test fails when this
+by `.venv/bin/python -m components.runtime.image_contracts_doc > docs/images.md`; a test fails when this
 page and the tables differ. Every container of every stack (dev, staging, prod; single and ha;
 Tencent Cloud, Alibaba Cloud and an existing host) is checked against its image's contract by
 `tests/test_image_contracts.py`: read-only root against what the image writes, dropped

@@ -247,3 +247,18 @@ def mount_is_not_device(s: Settings, ctx: Context) -> list[Problem]:
 
 
 CHECKS = [environment_is_the_stack, region_and_zone, disk_types, tencent_app_id_cloud, prod_deletion_protection, mount_is_not_device]
+
+
+def cloud_api(s: Settings, ctx: Context) -> list[Problem]:
+    """What the cloud's API would refuse (components/cloud/rules.py, docs/cloud-rules.md)."""
+    if s.on_existing_host or s.region not in REGIONS.get(s.cloud, ()):
+        return []
+    from components.cloud.rules import cloud_rules
+
+    return [Problem(key, value, message) for key, value, message in cloud_rules(
+        cloud=s.cloud, region=s.region, zone=s.zone, secondary_zone=s.secondary_zone, topology=s.topology,
+        instance_type=s.instance_type, image_id=s.image_id, vm_memory_gb=s.vm_memory_gb, app_cpus=s.app_cpus,
+        app_memory_mb=s.app_memory_mb, postgres_memory_mb=s.postgres_memory_mb, redis_maxmemory_mb=s.redis_maxmemory_mb,
+        system_disk_size=s.system_disk_size, data_disk_size=s.data_disk_size, db_user=s.db_user, db_name=s.db_name,
+        db_storage_gb=s.db_storage_gb,
+    )]
