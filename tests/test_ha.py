@@ -230,7 +230,7 @@ def test_the_hosts_reboot_at_different_times(ha):
     its own over SSH (components/render/host_updates.py), so the two never reboot together."""
     from components.render.host_updates import CONFIG_PATH, reboot_time
 
-    cloud, plan = ha
+    _cloud, plan = ha
     user_data = yaml.safe_load(plan.artifacts["cloud-init.yaml"])
     first = next(f for f in user_data["write_files"] if f["path"] == CONFIG_PATH)["content"]
     windows = [r for r in plan.of_type(COMMAND) if r.name.endswith("-reboot-window")]
