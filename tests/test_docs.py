@@ -81,8 +81,10 @@ def test_plan_folders_in_docs_are_the_ones_make_plan_writes():
     assert not [(doc, p) for doc, p in named if p.split("/", 1)[0] not in folders]
     # README's folder for `make plan ... CLOUD=`: what the Makefile passes, then plan_folder.
     m = _one(r"`make plan STACK=(\w+) CLOUD=(\w+)` \(writes `build/plan/([\w-]+)/`\)")
-    dry = subprocess.run(["make", "-n", "plan", f"STACK={m[1]}", f"CLOUD={m[2]}"], cwd=ROOT, capture_output=True, text=True)
-    argv = dry.stdout.strip().splitlines()[-1].split()
+    # Under `make test` the parent's MAKELEVEL/MAKEFLAGS would add "Entering directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    dry = subprocess.run(["make", "-n", "plan", f"STACK={m[1]}", f"CLOUD={m[2]}"], cwd=ROOT, capture_output=True, text=True, env=env)
+    argv = next(line for line in dry.stdout.splitlines() if "--stack" in line).split()
     stack, cloud = argv[argv.index("--stack") + 1], argv[argv.index("--cloud") + 1]
     assert m[3] == plan_folder(stack, cloud)
 
