@@ -19,9 +19,7 @@ import ipaddress
 import json
 import re
 import ssl
-import subprocess
 import threading
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -33,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+
+from tests.tools import serving
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from cryptography import x509
@@ -421,30 +421,10 @@ def alertmanager(binary: str, config: dict[str, Any], workdir: Path, port: int, 
         env["SSL_CERT_DIR"] = str(workdir)
     log_path = workdir / "alertmanager.log"
     base = f"http://127.0.0.1:{port}"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [binary, f"--config.file={config_path}", f"--storage.path={workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=debug"],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-        try:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/-/ready", timeout=1).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail("alertmanager did not start:\n" + log_path.read_text())
-                    time.sleep(0.1)
-            yield AlertmanagerProcess(base, log_path)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    cmd = [binary, f"--config.file={config_path}", f"--storage.path={workdir / 'data'}",
+           f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=debug"]
+    with serving(cmd, f"{base}/-/ready", log_path, env=env):
+        yield AlertmanagerProcess(base, log_path)
 
 
 @dataclass

@@ -6,10 +6,13 @@ components.plan` to show the user's command exits 2 naming the key.
 """
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import pytest
 
 from components.plan.run import ROOT
@@ -21,8 +24,10 @@ from tests.test_settings import valid
 EMAIL = {"alertEmailTo": "ops@xqfc.example", "alertEmailFrom": "alerts@xqfc.example", "alertSmtpHost": "smtp.exmail.qq.com:465"}
 WECOM = {"alertWecomCorpId": "ww0123456789abcdef", "alertWecomAgentId": "1000002", "alertWecomToParty": "2"}
 REGISTRY = {"registryServer": "ccr.ccs.tencentyun.com", "registryUsername": "100000000001"}
-PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----"
-TOKEN = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA"
+# Made fresh each run, so no key-shaped text sits in the repository.
+PEM = Ed25519PrivateKey.generate().private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()).decode()
+TOKEN = "AKID" + secrets.token_hex(16)  # shaped like a Tencent SecretId
 
 
 @dataclass

@@ -41,11 +41,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 15.0):
+def serving(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 15.0, env: dict[str, str] | None = None):
     """Run a server until the block ends; wait until `ready_url` answers, fail with its log if it
     exits or never answers, and always stop it."""
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + timeout
             while True:
