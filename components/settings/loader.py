@@ -7,7 +7,7 @@ from typing import Any, Mapping, get_args, get_origin
 
 from pydantic import ValidationError
 
-from components.settings import backups, monitoring, network, placement, services, topology
+from components.settings import backups, costs, monitoring, network, placement, services, topology
 from components.settings.base import PROJECT, Context
 from components.settings.errors import MISSING, Problem, SettingsError
 from components.settings.model import Settings
@@ -23,7 +23,7 @@ CHECKS = [
     placement.prod_deletion_protection, backups.prod_retention,
     *services.CHECKS, *monitoring.CHECKS,
     backups.local_copies_within_retention, placement.mount_is_not_device,
-    *network.LATE_CHECKS, *monitoring.LATE_CHECKS,
+    *network.LATE_CHECKS, *monitoring.LATE_CHECKS, *costs.CHECKS,
 ]
 
 

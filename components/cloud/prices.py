@@ -1,0 +1,163 @@
+"""List prices of everything billable the program creates, per cloud and region, in CNY.
+
+One small sourced table (docs/costs.md renders it; a test keeps the two equal). Every row
+says where its number came from and when it was read. A price no stored page backs is NOT
+guessed: the row keeps `cny=None`, its source says `verified=False` and what was searched,
+and the estimate lists it as unpriced instead of adding a made-up figure. Filling one in is a
+one-line change: the number, the page and the date read.
+
+Stdlib only: the policy pack imports this through components/cost_estimate.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CURRENCY = "CNY"
+# Every region settings.REGIONS allows for the row's cloud.
+ALL_REGIONS = ("*",)
+READ = "2026-12-04"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a price was read. `verified` is False when no stored page was found: `searched`
+    then records the queries, so the next person knows what was tried."""
+
+    page: str
+    read: str
+    verified: bool
+    searched: str = ""
+
+
+@dataclass(frozen=True)
+class Price:
+    cloud: str
+    # What is billed, e.g. "instance:S5.MEDIUM4", "disk:CLOUD_PREMIUM", "bucket:storage".
+    item: str
+    # Unit of `cny`: "hour", "GB-month", "GB", "10k requests", "LCU-hour", "month".
+    unit: str
+    cny: float | None
+    regions: tuple[str, ...]
+    source: Source
+    note: str = ""
+
+    @property
+    def free(self) -> bool:
+        return self.cny == 0.0
+
+
+def _unverified(searched: str) -> Source:
+    return Source(page="(none found)", read=READ, verified=False, searched=searched)
+
+
+# --- sources -------------------------------------------------------------------------------
+# Tencent's own documentation repository (the pages of cloud.tencent.com/document), read at the
+# commit named; the live page may have moved on since.
+_QCLOUD = "https://github.com/tencentyun/qcloud-documents/blob/{commit}/product/{path}"
+COS_PRICES = Source(
+    _QCLOUD.format(commit="c970f340eb635f043b5fe1473a5f0c9cfb4cf6f2", path="存储与CDN/对象存储 4.0/购买指南/产品定价.md"),
+    READ, True,
+)
+CDN_PRICES = Source(
+    _QCLOUD.format(commit="3aaacf5909b1c6934227b8ac2e32174c1aedaa5b", path="存储与CDN/内容分发网络/购买指导/价格总览.md"),
+    READ, True,
+)
+# "按量计费 / 按流量: 按小时结算公网出流量" and "若超出此上限,则默认丢包且不计算费用 (full-width comma on the page)": billed by
+# the GB only, the cap itself costs nothing and bounds the traffic.
+CVM_NETWORK_MODES = Source(
+    _QCLOUD.format(commit="d2138dd8a33e1656d6ba789df20a091c3f82261b", path="计算与网络/云服务器/购买指南/购买公网网络/公网计费模式.md"),
+    READ, True,
+)
+
+_S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
+          "tencentyun/qcloud-documents 购买实例/价格总览.md points to buy.cloud.tencent.com/price/cvm without figures")
+_S_CBS = ("search docs/pages: '云硬盘 价格 高性能云硬盘 SSD云硬盘 元/GB'; qcloud-documents 购买云硬盘/价格总览.md "
+          "(rules only, figures on buy.cloud.tencent.com/price/cbs)")
+_S_TRAFFIC = "search docs: '腾讯云 公网带宽 按流量计费 元/GB 中国大陆 价格'; qcloud-documents 公网计费模式.md (modes, no figures)"
+_S_CLB = "search docs: 'CLB 负载均衡 价格 按量计费' (InquiryLBPriceAll API page only)"
+_S_TPG = "search docs: 'TencentDB PostgreSQL 价格' (no price page stored)"
+_S_TREDIS = "search docs: '云数据库 Redis 价格 按量' (no price page stored)"
+_S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
+_S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
+_S_CDN_HTTPS = ("qcloud-documents CDN 计费概述.md says HTTPS requests are billed since 2023-01-05 but gives no figure; "
+                "search docs: 'CDN HTTPS 请求数 价格' found none")
+_S_ECS = "search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only)"
+_S_ECS_DISK = "search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only)"
+_S_ECS_TRAFFIC = "search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB' (no stored Alibaba page)"
+_S_OSS = "search docs: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格' (no stored price page)"
+_S_ACDN = "search docs/pages: '阿里云 CDN 流量 价格 中国内地' (no stored price page)"
+_S_SLB = "search docs: 'SLB/CLB LCU 计费 按使用量' (no stored price page)"
+_S_RDS = "search docs: 'RDS PostgreSQL 价格 按量付费 pg.n2' (no stored price page)"
+_S_TAIR = "search docs: 'Tair/Redis 价格 按量 redis.shard.small.ce' (no stored price page)"
+_S_ALIDNS = "search docs: '云解析 DNS 免费版' (no stored price page)"
+_S_FREE_A = "search docs: '专有网络 VPC 免费', 'RAM 免费', '数字证书管理服务 上传证书 免费' (no stored page states it)"
+
+_TENCENT_MAINLAND_OTHER = ("ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing")
+_TENCENT_CHENGDU_CHONGQING = ("ap-chengdu", "ap-chongqing")
+
+
+def _instances(cloud: str, types: tuple[str, ...], searched: str) -> list[Price]:
+    return [Price(cloud, f"instance:{t}", "hour", None, ALL_REGIONS, _unverified(searched), "pay-as-you-go, Linux") for t in types]
+
+
+PRICES: tuple[Price, ...] = (
+    # --- Tencent Cloud ----------------------------------------------------------------------
+    *_instances("tencentcloud", ("S5.SMALL2", "S5.MEDIUM4", "S5.MEDIUM8", "S5.LARGE8", "S5.LARGE16", "S5.2XLARGE16", "S5.2XLARGE32"), _S_CVM),
+    *(Price("tencentcloud", f"disk:{t}", "GB-month", None, ALL_REGIONS, _unverified(_S_CBS), "pay-as-you-go, system or data disk")
+      for t in ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD")),
+    Price("tencentcloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_TRAFFIC), "outbound, TRAFFIC_POSTPAID_BY_HOUR"),
+    Price("tencentcloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, CVM_NETWORK_MODES,
+          "by-traffic billing: the cap is free and bounds the traffic"),
+    Price("tencentcloud", "bucket:storage", "GB-month", 0.13, _TENCENT_MAINLAND_OTHER, COS_PRICES, "COS standard, 大陆其他城市"),
+    Price("tencentcloud", "bucket:storage", "GB-month", 0.099, _TENCENT_CHENGDU_CHONGQING, COS_PRICES, "COS standard, 成都、重庆"),
+    Price("tencentcloud", "bucket:storage", "GB-month", 0.156, ("ap-hongkong",), COS_PRICES, "COS standard, 中国香港"),
+    Price("tencentcloud", "bucket:storage", "GB-month", 0.168, ("ap-singapore",), COS_PRICES, "COS standard, 新加坡"),
+    Price("tencentcloud", "bucket:requests", "10k requests", 0.01, ALL_REGIONS, COS_PRICES, "COS standard, read or write"),
+    Price("tencentcloud", "cdn:traffic", "GB", 0.21, ALL_REGIONS, CDN_PRICES, "中国境内, first tier 0-2 TB a month"),
+    Price("tencentcloud", "cdn:https-requests", "10k requests", None, ALL_REGIONS, _unverified(_S_CDN_HTTPS)),
+    Price("tencentcloud", "lb:instance", "hour", None, ALL_REGIONS, _unverified(_S_CLB), "public CLB, pay-as-you-go"),
+    Price("tencentcloud", "postgresql:instance", "hour", None, ALL_REGIONS, _unverified(_S_TPG), "per cpu/memory shape, primary + standby"),
+    Price("tencentcloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_TPG)),
+    Price("tencentcloud", "redis:instance", "hour", None, ALL_REGIONS, _unverified(_S_TREDIS), "per memory size and replicas"),
+    Price("tencentcloud", "free:dns-record", "month", 0.0, ALL_REGIONS, _unverified(_S_DNSPOD), "DNSPod free plan records"),
+    Price("tencentcloud", "free:network", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "VPC, subnet, security group and rules"),
+    Price("tencentcloud", "free:identity", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "CAM user, policy, key"),
+    Price("tencentcloud", "free:certificate", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "an uploaded (not bought) certificate"),
+    Price("tencentcloud", "free:lb-config", "month", 0.0, ALL_REGIONS, _unverified(_S_CLB), "listeners, rules, redirections, attachments"),
+    # --- Alibaba Cloud ----------------------------------------------------------------------
+    *_instances("alicloud", ("ecs.c7.large", "ecs.c7.xlarge", "ecs.c7.2xlarge", "ecs.g7.large", "ecs.g7.xlarge", "ecs.g7.2xlarge"), _S_ECS),
+    *(Price("alicloud", f"disk:{t}", "GB-month", None, ALL_REGIONS, _unverified(_S_ECS_DISK), "pay-as-you-go; cloud_essd at PL1")
+      for t in ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry")),
+    Price("alicloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC), "outbound, PayByTraffic"),
+    Price("alicloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC),
+          "PayByTraffic: billed by the GB, the cap only bounds it"),
+    Price("alicloud", "bucket:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_OSS), "OSS standard, locally redundant"),
+    Price("alicloud", "bucket:requests", "10k requests", None, ALL_REGIONS, _unverified(_S_OSS)),
+    Price("alicloud", "cdn:traffic", "GB", None, ALL_REGIONS, _unverified(_S_ACDN), "domestic scope"),
+    Price("alicloud", "lb:instance", "hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: instance fee"),
+    Price("alicloud", "lb:lcu", "LCU-hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: capacity units"),
+    Price("alicloud", "postgresql:instance", "hour", None, ALL_REGIONS, _unverified(_S_RDS), "per instance class, high availability"),
+    Price("alicloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_RDS)),
+    Price("alicloud", "redis:instance", "hour", None, ALL_REGIONS, _unverified(_S_TAIR), "per instance class"),
+    Price("alicloud", "free:dns-record", "month", 0.0, ALL_REGIONS, _unverified(_S_ALIDNS), "Alibaba Cloud DNS free edition records"),
+    Price("alicloud", "free:network", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_A), "VPC, vSwitch, security group and rules"),
+    Price("alicloud", "free:identity", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_A), "RAM user, policy, key"),
+    Price("alicloud", "free:certificate", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_A), "an uploaded (not bought) certificate"),
+    Price("alicloud", "free:bucket-config", "month", 0.0, ALL_REGIONS, _unverified(_S_OSS), "bucket ACL"),
+    Price("alicloud", "free:lb-config", "month", 0.0, ALL_REGIONS, _unverified(_S_SLB), "listeners, backend servers"),
+    Price("alicloud", "free:db-config", "month", 0.0, ALL_REGIONS, _unverified(_S_RDS), "database, account, backup policy"),
+)
+
+
+class NoPriceRow(LookupError):
+    """No row for an item in a region: the table must grow before the estimate can run."""
+
+
+def price(cloud: str, item: str, region: str, table: tuple[Price, ...] = PRICES) -> Price:
+    """The row for `item` on `cloud` in `region`; a region-specific row wins over ALL_REGIONS."""
+    rows = [p for p in table if p.cloud == cloud and p.item == item]
+    exact = [p for p in rows if region in p.regions]
+    anywhere = [p for p in rows if p.regions == ALL_REGIONS]
+    if exact or anywhere:
+        return (exact or anywhere)[0]
+    raise NoPriceRow(f"no price row for {cloud} {item!r} in {region or '(no region)'}: add one to components/cloud/prices.py")
