@@ -318,6 +318,20 @@ def _existing_host(ctx: CostContext) -> list[Line]:
     ]
 
 
+def budget_message(budget: int, est: Estimate) -> str:
+    """Why an estimate over `monthlyBudgetCny` is refused: the numbers and what to do (plan and pack alike)."""
+    floor = f" (a floor: {len(est.unpriced)} item(s) have no sourced price yet)" if est.unpriced else ""
+    return (
+        f"the estimate is {est.total:.2f} CNY/month{floor}, {est.total - budget:.2f} over the budget; "
+        "raise monthlyBudgetCny, or shrink instanceType, dataDiskSize, topology or costAssumptions "
+        "(the per-resource lines: make plan STACK=<stack> --set monthlyBudgetCny=0, then build/plan/<stack>/cost.json)"
+    )
+
+
+def over_budget(budget: int, est: Estimate) -> bool:
+    return bool(budget) and est.total > budget
+
+
 def region_of(resources: Iterable[_Registered]) -> str:
     """The region the stack's explicit cloud provider is pinned to ("" on an existing host)."""
     for r in resources:

@@ -9,6 +9,7 @@ imports Pulumi, so the pack's environment only needs the standard library and th
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -311,6 +312,21 @@ def alicloud_buckets_complete(resources: Iterable[_Registered], env: str) -> lis
 
 
 STACK_RULES = (backups_scheduled, alicloud_buckets_complete)
+
+
+# --- budget: (resources, the stack's config) -> violations -----------------------------------
+
+
+def monthly_budget(resources: Iterable[_Registered], config: Mapping[str, str]) -> list[str]:
+    """The stack's monthly estimate stays within monthlyBudgetCny (components/cost_estimate.py)."""
+    from components.cost_estimate import budget_message, estimate, over_budget
+
+    budget = int(config.get("xqfc:monthlyBudgetCny") or 0)
+    if not budget:
+        return []
+    est = estimate(resources, cloud=config.get("xqfc:cloud") or "tencentcloud", environment=config["xqfc:environment"],
+                   assumptions=json.loads(config.get("xqfc:costAssumptions") or "{}"))
+    return [f"xqfc:monthlyBudgetCny = {budget}: {budget_message(budget, est)}"] if over_budget(budget, est) else []
 
 
 def check_stack(resources: Iterable[_Registered], stack_env: str = PROD) -> list[str]:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from components.cost_estimate import Estimate, NoPriceRow, UncostedResource, estimate
+from components.cost_estimate import Estimate, NoPriceRow, UncostedResource, budget_message, estimate, over_budget
 from components.plan.run import PlanResult
 from components.settings.base import PROJECT
 from components.settings.errors import Problem, SettingsError
@@ -51,15 +51,8 @@ def budget_of(result: PlanResult) -> int:
 
 
 def check_budget(stack: str, est: Estimate, budget: int) -> None:
-    if not budget or est.total <= budget:
-        return
-    floor = f" (a floor: {len(est.unpriced)} item(s) have no sourced price yet)" if est.unpriced else ""
-    message = (
-        f"the plan's estimate is {est.total:.2f} CNY/month{floor}, {est.total - budget:.2f} over the budget; "
-        "raise monthlyBudgetCny, or shrink instanceType, dataDiskSize, topology or costAssumptions "
-        "(the per-resource lines: make plan without the budget, build/plan/<stack>/cost.json)"
-    )
-    raise OverBudget(str(SettingsError(stack, [Problem("monthlyBudgetCny", budget, message)])))
+    if over_budget(budget, est):
+        raise OverBudget(str(SettingsError(stack, [Problem("monthlyBudgetCny", budget, budget_message(budget, est))])))
 
 
 def cost_document(result: PlanResult, est: Estimate) -> dict[str, Any]:
