@@ -160,7 +160,8 @@ def test_permissions_are_declared_and_least_privilege(path):
         assert isinstance(perms, dict), f"job {name} declares no permissions"
         assert perms.get("contents") == "read"
         writes = {k for k, v in perms.items() if v == "write"}
-        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in pulumi_steps(job))
+        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in pulumi_steps(job)) or any(
+            "gh pr comment" in s.get("run", "") for s in steps(job))
         opens_issues = any("gh issue" in s.get("run", "") for s in steps(job))
         expected = ({"pull-requests"} if comments else set()) | ({"issues"} if opens_issues else set())
         assert writes == expected, f"job {name} writes {writes}, needs {expected}"
@@ -227,6 +228,19 @@ def test_pr_lints_tests_audits_then_previews_every_stack_with_the_pack():
     assert w["command"] == "preview" and w["policyPacks"] == "policy" and w["comment-on-pr"] is True
     assert w["stack-name"].endswith("/xqfc/${{ matrix.stack }}")
     assert (ROOT / w["policyPacks"] / "PulumiPolicy.yaml").exists()
+
+
+def test_pr_comments_the_cost_difference_of_every_stack_between_base_and_head():
+    job = by_name("pr.yml")["jobs"]["cost"]
+    assert job["needs"] == "checks" and job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkouts = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
+    assert [c["with"].get("ref") for c in checkouts] == [None, "${{ github.event.pull_request.base.sha }}"]
+    runs = "\n".join(s.get("run", "") for s in steps(job))
+    assert f"for stack in {' '.join(sorted(STACKS, key=['dev', 'staging', 'prod'].index))}" in runs
+    assert "--out build/cost-head" in runs and "--out ../build/cost-base" in runs
+    assert "scripts/cost_diff.py build/cost-base build/cost-head" in runs and "gh pr comment" in runs
+    assert "${{" not in runs, "expressions reach run scripts through env only"
+    assert (ROOT / "scripts" / "cost_diff.py").exists()
 
 
 def test_drift_runs_daily_per_stack_and_fails_loudly():
