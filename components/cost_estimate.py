@@ -153,15 +153,19 @@ def _traffic(ctx: CostContext, r: _Registered, cap_mbps: Any) -> list[Line]:
 
 def _vm(r: _Registered, ctx: CostContext, *, type_key: str, sys_type: str, data_type: str, data_size: str) -> list[Line]:
     i = r.inputs
-    lines = [_month(ctx, r, f"instance:{i[type_key]}"),
-             _line(ctx, r, f"disk:{i[sys_type]}", float(i["systemDiskSize"]), "system disk")]
+    lines = [_month(ctx, r, f"instance:{i[type_key]}"), _disk(ctx, r, i[sys_type], i["systemDiskSize"], "system disk")]
     for disk in i.get("dataDisks") or []:
-        lines.append(_line(ctx, r, f"disk:{disk[data_type]}", float(disk[data_size]), "data disk"))
+        lines.append(_disk(ctx, r, disk[data_type], disk[data_size], "data disk"))
     if ctx.egress == "vm":
         lines += _traffic(ctx, r, i.get("internetMaxBandwidthOut"))
     else:
         lines.append(_line(ctx, r, "bandwidth-cap", 1, "admin traffic only: the site's goes through the load balancer"))
     return lines
+
+
+def _disk(ctx: CostContext, r: _Registered, disk_type: str, size: Any, what: str) -> Line:
+    """Disks are priced per GB-hour: size x 730 hours."""
+    return _line(ctx, r, f"disk:{disk_type}", float(size) * HOURS_PER_MONTH, f"{what}, {size} GB x {HOURS_PER_MONTH} h")
 
 
 def _tencent_vm(r: _Registered, ctx: CostContext) -> list[Line]:
@@ -324,7 +328,7 @@ def budget_message(budget: int, est: Estimate) -> str:
     return (
         f"the estimate is {est.total:.2f} CNY/month{floor}, {est.total - budget:.2f} over the budget; "
         "raise monthlyBudgetCny, or shrink instanceType, dataDiskSize, topology or costAssumptions "
-        "(the per-resource lines: make plan STACK=<stack> --set monthlyBudgetCny=0, then build/plan/<stack>/cost.json)"
+        "(per resource: python -m components.plan --stack <stack> --set monthlyBudgetCny=0, then build/plan/<stack>/cost.json)"
     )
 
 

@@ -124,15 +124,19 @@ def test_a_type_with_no_coster_fails_the_estimate():
 
 
 def test_prod_total_computed_by_hand_from_the_table():
-    """prod on Tencent, single: the priced rows are the bucket (COS) and the CDN."""
+    """prod on Tencent, single, with the real table: every sourced row, by hand; the instance unpriced."""
     est = _estimate(_plan("prod", "tencentcloud"), "tencentcloud")
     a = DEFAULT_ASSUMPTIONS["prod"]
-    by_hand = (a["bucketGb"] * price("tencentcloud", "bucket:storage", "ap-guangzhou").cny
-               + a["bucketRequests10k"] * price("tencentcloud", "bucket:requests", "ap-guangzhou").cny
-               + a["cdnTrafficGb"] * price("tencentcloud", "cdn:traffic", "ap-guangzhou").cny)
-    assert est.total == round(by_hand, 2)
-    assert sorted({line.item for line in est.unpriced}) == [
-        "cdn:https-requests", "disk:CLOUD_SSD", "instance:S5.LARGE16", "traffic:public"]
+
+    def p(item: str) -> float:
+        return price("tencentcloud", item, "ap-guangzhou").cny
+
+    by_hand = ((80 + 200) * HOURS_PER_MONTH * p("disk:CLOUD_SSD")  # system + data disk, per GB-hour
+               + a["publicTrafficGb"] * p("traffic:public")
+               + a["bucketGb"] * p("bucket:storage") + a["bucketRequests10k"] * p("bucket:requests")
+               + a["cdnTrafficGb"] * p("cdn:traffic") + a["cdnHttpsRequests10k"] * p("cdn:https-requests"))
+    assert est.total == pytest.approx(by_hand, abs=0.011)
+    assert sorted({line.item for line in est.unpriced}) == ["instance:S5.LARGE16"]
 
 
 def test_dev_total_computed_by_hand_with_every_row_priced():
@@ -143,7 +147,7 @@ def test_dev_total_computed_by_hand_with_every_row_priced():
     def p(item: str) -> float:
         return price("tencentcloud", item, "ap-guangzhou", PRICED).cny
 
-    by_hand = (HOURS_PER_MONTH * p("instance:S5.MEDIUM4") + 50 * p("disk:CLOUD_PREMIUM") + 50 * p("disk:CLOUD_PREMIUM")
+    by_hand = (HOURS_PER_MONTH * p("instance:S5.MEDIUM4") + (50 + 50) * HOURS_PER_MONTH * p("disk:CLOUD_PREMIUM")
                + a["publicTrafficGb"] * p("traffic:public") + a["bucketGb"] * p("bucket:storage")
                + a["bucketRequests10k"] * p("bucket:requests"))
     assert est.total == pytest.approx(by_hand, abs=0.011)
@@ -158,17 +162,21 @@ def test_instance_type_moves_the_estimate_by_the_table(cloud, before, after):
     assert b - a == pytest.approx(HOURS_PER_MONTH * step, abs=0.011)
 
 
-@pytest.mark.parametrize("cloud", ["tencentcloud", "alicloud"])
-def test_data_disk_size_moves_the_estimate_by_the_table(cloud):
-    region = "ap-guangzhou" if cloud == "tencentcloud" else "cn-hangzhou"
-    disk = "CLOUD_PREMIUM" if cloud == "tencentcloud" else "cloud_essd"
-    a = _estimate(_plan("dev", cloud, dataDiskSize=50), cloud, PRICED).total
-    b = _estimate(_plan("dev", cloud, dataDiskSize=250), cloud, PRICED).total
-    assert b - a == pytest.approx(200 * price(cloud, f"disk:{disk}", region, PRICED).cny, abs=0.011)
-    # With the real table the disk is unpriced: the total does not move, the line says so.
-    real = _estimate(_plan("dev", cloud, dataDiskSize=250), cloud)
-    assert real.total == _estimate(_plan("dev", cloud, dataDiskSize=50), cloud).total
-    assert any(line.item == f"disk:{disk}" and line.quantity == 250 for line in real.unpriced)
+def test_data_disk_size_moves_the_estimate_by_the_sourced_price():
+    a = _estimate(_plan("dev", "tencentcloud", dataDiskSize=50), "tencentcloud").total
+    b = _estimate(_plan("dev", "tencentcloud", dataDiskSize=250), "tencentcloud").total
+    per_gb_hour = price("tencentcloud", "disk:CLOUD_PREMIUM", "ap-guangzhou").cny
+    assert b - a == pytest.approx(200 * HOURS_PER_MONTH * per_gb_hour, abs=0.011)
+
+
+def test_data_disk_size_on_alibaba_moves_by_the_table_and_is_unpriced_today():
+    a = _estimate(_plan("dev", "alicloud", dataDiskSize=50), "alicloud", PRICED).total
+    b = _estimate(_plan("dev", "alicloud", dataDiskSize=250), "alicloud", PRICED).total
+    assert b - a == pytest.approx(200 * HOURS_PER_MONTH * price("alicloud", "disk:cloud_essd", "cn-hangzhou", PRICED).cny, abs=0.011)
+    # With the real table the disk has no sourced price: the total does not move, the line says so.
+    real = _estimate(_plan("dev", "alicloud", dataDiskSize=250), "alicloud")
+    assert real.total == _estimate(_plan("dev", "alicloud", dataDiskSize=50), "alicloud").total
+    assert any(line.item == "disk:cloud_essd" and line.quantity == 250 * HOURS_PER_MONTH for line in real.unpriced)
 
 
 def test_topology_ha_adds_what_the_table_says():
@@ -180,7 +188,7 @@ def test_topology_ha_adds_what_the_table_says():
         return price("tencentcloud", item, "ap-guangzhou", PRICED).cny
 
     added = (HOURS_PER_MONTH * (p("instance:S5.LARGE16") + p("lb:instance") + p("postgresql:instance") + p("redis:instance"))
-             + (80 + 200) * p("disk:CLOUD_SSD") + 100 * p("postgresql:storage"))
+             + (80 + 200) * HOURS_PER_MONTH * p("disk:CLOUD_SSD") + 100 * p("postgresql:storage"))
     assert ha - single == pytest.approx(added, abs=0.011)
 
 
@@ -241,10 +249,10 @@ def test_plan_over_budget_is_refused_with_the_numbers(tmp_path, capsys):
     assert plan_main(["--stack", "prod", "--out", str(tmp_path), "--set", "monthlyBudgetCny=20"]) == 2
     err = capsys.readouterr().err
     assert "invalid configuration for stack 'prod'" in err
-    assert "xqfc:monthlyBudgetCny = 20: the estimate is 34.10 CNY/month" in err and "14.10 over the budget" in err
+    assert "xqfc:monthlyBudgetCny = 20: the estimate is 630.10 CNY/month" in err and "610.10 over the budget" in err
     assert "raise monthlyBudgetCny" in err
     assert not (tmp_path / "prod").exists()
-    assert plan_main(["--stack", "prod", "--out", str(tmp_path), "--set", "monthlyBudgetCny=35"]) == 0
+    assert plan_main(["--stack", "prod", "--out", str(tmp_path), "--set", "monthlyBudgetCny=700"]) == 0
 
 
 # --- the pull request's comment --------------------------------------------------------------------
@@ -287,8 +295,8 @@ def test_guardrail_refuses_a_stack_over_its_budget_with_the_plans_numbers():
     assert guardrails.monthly_budget(result.resources, config) == []  # no budget set
     config["xqfc:monthlyBudgetCny"] = "20"
     (message,) = guardrails.monthly_budget(result.resources, config)
-    assert message.startswith("xqfc:monthlyBudgetCny = 20: the estimate is 34.10 CNY/month")
-    config["xqfc:monthlyBudgetCny"] = "35"
+    assert message.startswith("xqfc:monthlyBudgetCny = 20: the estimate is 630.10 CNY/month")
+    config["xqfc:monthlyBudgetCny"] = "700"
     assert guardrails.monthly_budget(result.resources, config) == []
 
 
@@ -313,7 +321,7 @@ def test_policy_pack_reads_the_budget_from_the_stack_file(tmp_path, monkeypatch)
                      for r in result.resources]
         violations: list[str] = []
         pack.budget_policy().validate(StackValidationArgs(resources), lambda message, urn: violations.append(message))
-        assert len(violations) == 1 and "34.10 CNY/month" in violations[0]
+        assert len(violations) == 1 and "630.10 CNY/month" in violations[0]
     finally:
         sys.modules.pop(spec.name, None)
 

@@ -59,7 +59,19 @@ COS_PRICES = Source(
     READ, True,
 )
 CDN_PRICES = Source(
-    _QCLOUD.format(commit="3aaacf5909b1c6934227b8ac2e32174c1aedaa5b", path="存储与CDN/内容分发网络/购买指导/价格总览.md"),
+    _QCLOUD.format(commit="58ce20bf5812c6d67710e246da4a83f9b3f44951", path="存储与CDN/内容分发网络/购买指导/基础服务计费.md"),
+    READ, True,
+)
+CDN_EXTRAS = Source(
+    _QCLOUD.format(commit="bcaf04dc953358361c4f613aaf0b0f1f33b21180", path="存储与CDN/内容分发网络/购买指导/增值服务计费.md"),
+    READ, True,
+)
+CBS_PRICES = Source(
+    _QCLOUD.format(commit="9aa6dcef6c3affe8b9f7c78b008845e1f21f8d80", path="计算与网络/云硬盘/购买指导/价格总览.md"),
+    READ, True,
+)
+CVM_TRAFFIC = Source(
+    _QCLOUD.format(commit="8f929c6b1a09a692529c99a361ad5f3fa903a843", path="计算与网络/云服务器/购买指南/购买公网网络/独享型公网网络计费.md"),
     READ, True,
 )
 # "按量计费 / 按流量: 按小时结算公网出流量" and "若超出此上限,则默认丢包且不计算费用 (full-width comma on the page)": billed by
@@ -70,17 +82,14 @@ CVM_NETWORK_MODES = Source(
 )
 
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
-          "tencentyun/qcloud-documents 购买实例/价格总览.md points to buy.cloud.tencent.com/price/cvm without figures")
-_S_CBS = ("search docs/pages: '云硬盘 价格 高性能云硬盘 SSD云硬盘 元/GB'; qcloud-documents 购买云硬盘/价格总览.md "
-          "(rules only, figures on buy.cloud.tencent.com/price/cbs)")
-_S_TRAFFIC = "search docs: '腾讯云 公网带宽 按流量计费 元/GB 中国大陆 价格'; qcloud-documents 公网计费模式.md (modes, no figures)"
-_S_CLB = "search docs: 'CLB 负载均衡 价格 按量计费' (InquiryLBPriceAll API page only)"
-_S_TPG = "search docs: 'TencentDB PostgreSQL 价格' (no price page stored)"
-_S_TREDIS = "search docs: '云数据库 Redis 价格 按量' (no price page stored)"
+          "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
+_S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
+_S_CLB = ("search docs/code: 'CLB 负载均衡 价格 按量计费', 'qcloud-documents 负载均衡 计费 实例费用' (InquiryLBPriceAll API page "
+          "and an international-site notice in USD only)")
+_S_TPG = "search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 PostgreSQL 按量计费 价格 元/小时' (no price page stored)"
+_S_TREDIS = "search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages only)"
 _S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
 _S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
-_S_CDN_HTTPS = ("qcloud-documents CDN 计费概述.md says HTTPS requests are billed since 2023-01-05 but gives no figure; "
-                "search docs: 'CDN HTTPS 请求数 价格' found none")
 _S_ECS = "search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only)"
 _S_ECS_DISK = "search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only)"
 _S_ECS_TRAFFIC = "search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB' (no stored Alibaba page)"
@@ -94,6 +103,12 @@ _S_FREE_A = "search docs: '专有网络 VPC 免费', 'RAM 免费', '数字证书
 
 _TENCENT_MAINLAND_OTHER = ("ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing")
 _TENCENT_CHENGDU_CHONGQING = ("ap-chengdu", "ap-chongqing")
+_TENCENT_MAINLAND = (*_TENCENT_MAINLAND_OTHER, *_TENCENT_CHENGDU_CHONGQING)
+_TENCENT_GZ_SH_BJ_CD_CQ = ("ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing")
+
+
+def _cbs(disk: str, name: str, by_region: list[tuple[tuple[str, ...], float]]) -> list[Price]:
+    return [Price("tencentcloud", f"disk:{disk}", "GB-hour", cny, regions, CBS_PRICES, f"{name}, 按量计费") for regions, cny in by_region]
 
 
 def _instances(cloud: str, types: tuple[str, ...], searched: str) -> list[Price]:
@@ -103,9 +118,13 @@ def _instances(cloud: str, types: tuple[str, ...], searched: str) -> list[Price]
 PRICES: tuple[Price, ...] = (
     # --- Tencent Cloud ----------------------------------------------------------------------
     *_instances("tencentcloud", ("S5.SMALL2", "S5.MEDIUM4", "S5.MEDIUM8", "S5.LARGE8", "S5.LARGE16", "S5.2XLARGE16", "S5.2XLARGE32"), _S_CVM),
-    *(Price("tencentcloud", f"disk:{t}", "GB-month", None, ALL_REGIONS, _unverified(_S_CBS), "pay-as-you-go, system or data disk")
-      for t in ("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD")),
-    Price("tencentcloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_TRAFFIC), "outbound, TRAFFIC_POSTPAID_BY_HOUR"),
+    *_cbs("CLOUD_PREMIUM", "高性能云硬盘", [(_TENCENT_GZ_SH_BJ_CD_CQ, 0.0009), (("ap-nanjing", "ap-hongkong", "ap-singapore"), 0.0005)]),
+    *_cbs("CLOUD_SSD", "SSD 云硬盘", [((*_TENCENT_GZ_SH_BJ_CD_CQ, "ap-hongkong"), 0.0025), (("ap-nanjing",), 0.0014),
+                                       (("ap-singapore",), 0.0027)]),
+    *_cbs("CLOUD_HSSD", "增强型 SSD 云硬盘", [((*_TENCENT_MAINLAND, "ap-hongkong"), 0.0021), (("ap-singapore",), 0.0033)]),
+    Price("tencentcloud", "disk:CLOUD_BSSD", "GB-hour", None, ALL_REGIONS, _unverified(_S_BSSD), "通用型 SSD 云硬盘"),
+    Price("tencentcloud", "traffic:public", "GB", 0.8, (*_TENCENT_MAINLAND, "ap-singapore"), CVM_TRAFFIC, "按流量计费, outbound"),
+    Price("tencentcloud", "traffic:public", "GB", 1.0, ("ap-hongkong",), CVM_TRAFFIC, "按流量计费, outbound"),
     Price("tencentcloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, CVM_NETWORK_MODES,
           "by-traffic billing: the cap is free and bounds the traffic"),
     Price("tencentcloud", "bucket:storage", "GB-month", 0.13, _TENCENT_MAINLAND_OTHER, COS_PRICES, "COS standard, 大陆其他城市"),
@@ -113,8 +132,9 @@ PRICES: tuple[Price, ...] = (
     Price("tencentcloud", "bucket:storage", "GB-month", 0.156, ("ap-hongkong",), COS_PRICES, "COS standard, 中国香港"),
     Price("tencentcloud", "bucket:storage", "GB-month", 0.168, ("ap-singapore",), COS_PRICES, "COS standard, 新加坡"),
     Price("tencentcloud", "bucket:requests", "10k requests", 0.01, ALL_REGIONS, COS_PRICES, "COS standard, read or write"),
-    Price("tencentcloud", "cdn:traffic", "GB", 0.21, ALL_REGIONS, CDN_PRICES, "中国境内, first tier 0-2 TB a month"),
-    Price("tencentcloud", "cdn:https-requests", "10k requests", None, ALL_REGIONS, _unverified(_S_CDN_HTTPS)),
+    Price("tencentcloud", "cdn:traffic", "GB", 0.21, ALL_REGIONS, CDN_PRICES, "中国大陆, first tier 0-2 TB a month"),
+    Price("tencentcloud", "cdn:https-requests", "10k requests", 0.05, ALL_REGIONS, CDN_EXTRAS,
+          "beyond the monthly free 300 x 10k (free tier not subtracted)"),
     Price("tencentcloud", "lb:instance", "hour", None, ALL_REGIONS, _unverified(_S_CLB), "public CLB, pay-as-you-go"),
     Price("tencentcloud", "postgresql:instance", "hour", None, ALL_REGIONS, _unverified(_S_TPG), "per cpu/memory shape, primary + standby"),
     Price("tencentcloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_TPG)),
@@ -126,7 +146,7 @@ PRICES: tuple[Price, ...] = (
     Price("tencentcloud", "free:lb-config", "month", 0.0, ALL_REGIONS, _unverified(_S_CLB), "listeners, rules, redirections, attachments"),
     # --- Alibaba Cloud ----------------------------------------------------------------------
     *_instances("alicloud", ("ecs.c7.large", "ecs.c7.xlarge", "ecs.c7.2xlarge", "ecs.g7.large", "ecs.g7.xlarge", "ecs.g7.2xlarge"), _S_ECS),
-    *(Price("alicloud", f"disk:{t}", "GB-month", None, ALL_REGIONS, _unverified(_S_ECS_DISK), "pay-as-you-go; cloud_essd at PL1")
+    *(Price("alicloud", f"disk:{t}", "GB-hour", None, ALL_REGIONS, _unverified(_S_ECS_DISK), "pay-as-you-go; cloud_essd at PL1")
       for t in ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry")),
     Price("alicloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC), "outbound, PayByTraffic"),
     Price("alicloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC),
