@@ -195,10 +195,10 @@ def _tencent_lb(r: _Registered, ctx: CostContext) -> list[Line]:
 
 
 def _ali_lb(r: _Registered, ctx: CostContext) -> list[Line]:
-    # Pay-by-usage CLB: an instance fee plus capacity units, and the traffic (no bandwidth cap
-    # input: the traffic assumption stands alone).
+    # Pay-by-usage CLB: an instance fee, the public IP's retention fee, capacity units and the
+    # traffic (no bandwidth cap input: the traffic assumption stands alone).
     lcu = ctx.assumptions["lbLcu"] * HOURS_PER_MONTH
-    return [_month(ctx, r, "lb:instance"), _line(ctx, r, "lb:lcu", lcu, f"lbLcu {ctx.assumptions['lbLcu']:g} x {HOURS_PER_MONTH} h"),
+    return [_month(ctx, r, "lb:instance"), _month(ctx, r, "lb:ip-retention"), _line(ctx, r, "lb:lcu", lcu, f"lbLcu {ctx.assumptions['lbLcu']:g} x {HOURS_PER_MONTH} h"),
             _line(ctx, r, "traffic:public", ctx.assumptions["publicTrafficGb"], f"publicTrafficGb {ctx.assumptions['publicTrafficGb']:g}")]
 
 

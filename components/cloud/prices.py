@@ -81,6 +81,10 @@ CVM_NETWORK_MODES = Source(
     READ, True,
 )
 
+# "实例单价为'0.147元/小时'" (pay-by-usage CLB, 实例费); the page's LCU and 公网IP保有费 figures were not
+# in the stored excerpt, so those rows stay unpriced.
+ALI_CLB_PAYG = Source("https://help.aliyun.com/zh/slb/classic-load-balancer/product-overview/pay-as-you-go-billing-for-clb", READ, True)
+
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
           "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
 _S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
@@ -95,7 +99,8 @@ _S_ECS_DISK = "search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/G
 _S_ECS_TRAFFIC = "search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB' (no stored Alibaba page)"
 _S_OSS = "search docs: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格' (no stored price page)"
 _S_ACDN = "search docs/pages: '阿里云 CDN 流量 价格 中国内地' (no stored price page)"
-_S_SLB = "search docs: 'SLB/CLB LCU 计费 按使用量' (no stored price page)"
+_S_SLB = ("search docs: 'SLB/CLB LCU 计费 按使用量', '传统型负载均衡CLB 按使用量计费 公网IP保有费 LCU 单价': the stored "
+          "pay-as-you-go page names LCU and 公网IP保有费 but its excerpt holds no figure for them")
 _S_RDS = "search docs: 'RDS PostgreSQL 价格 按量付费 pg.n2' (no stored price page)"
 _S_TAIR = "search docs: 'Tair/Redis 价格 按量 redis.shard.small.ce' (no stored price page)"
 _S_ALIDNS = "search docs: '云解析 DNS 免费版' (no stored price page)"
@@ -154,7 +159,8 @@ PRICES: tuple[Price, ...] = (
     Price("alicloud", "bucket:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_OSS), "OSS standard, locally redundant"),
     Price("alicloud", "bucket:requests", "10k requests", None, ALL_REGIONS, _unverified(_S_OSS)),
     Price("alicloud", "cdn:traffic", "GB", None, ALL_REGIONS, _unverified(_S_ACDN), "domestic scope"),
-    Price("alicloud", "lb:instance", "hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: instance fee"),
+    Price("alicloud", "lb:instance", "hour", 0.147, ALL_REGIONS, ALI_CLB_PAYG, "CLB pay-by-usage: 实例费"),
+    Price("alicloud", "lb:ip-retention", "hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: 公网IP保有费"),
     Price("alicloud", "lb:lcu", "LCU-hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: capacity units"),
     Price("alicloud", "postgresql:instance", "hour", None, ALL_REGIONS, _unverified(_S_RDS), "per instance class, high availability"),
     Price("alicloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_RDS)),
