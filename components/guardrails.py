@@ -324,8 +324,13 @@ def monthly_budget(resources: Iterable[_Registered], config: Mapping[str, str]) 
     budget = int(config.get("xqfc:monthlyBudgetCny") or 0)
     if not budget:
         return []
-    est = estimate(resources, cloud=config.get("xqfc:cloud") or "tencentcloud", environment=config["xqfc:environment"],
-                   assumptions=json.loads(config.get("xqfc:costAssumptions") or "{}"))
+    try:
+        est = estimate(resources, cloud=config.get("xqfc:cloud") or "tencentcloud", environment=config["xqfc:environment"],
+                       assumptions=json.loads(config.get("xqfc:costAssumptions") or "{}"))
+    except (LookupError, TypeError, ValueError) as err:
+        # A budget that cannot be checked is not met: the engine handed an input the estimate needs as
+        # unknown or missing, or a resource type has no price mapping.
+        return [f"xqfc:monthlyBudgetCny = {budget}: the estimate could not be made ({err}); the budget is not checked, so it is refused"]
     return [f"xqfc:monthlyBudgetCny = {budget}: {budget_message(budget, est)}"] if over_budget(budget, est) else []
 
 

@@ -300,6 +300,17 @@ def test_guardrail_refuses_a_stack_over_its_budget_with_the_plans_numbers():
     assert guardrails.monthly_budget(result.resources, config) == []
 
 
+def test_guardrail_refuses_what_it_cannot_estimate_when_a_budget_is_set():
+    result = _plan("dev", "tencentcloud")
+    config = {**result.config, "xqfc:monthlyBudgetCny": "1000"}
+    vm = next(r for r in result.resources if r.type == "tencentcloud:Instance/instance:Instance")
+    unknown = [_R(r.type, r.name, {k: v for k, v in r.inputs.items() if k != "instanceType"}) if r is vm else r
+               for r in result.resources]
+    (message,) = guardrails.monthly_budget(unknown, config)
+    assert "could not be made" in message and "instanceType" in message
+    assert guardrails.monthly_budget(unknown, {**config, "xqfc:monthlyBudgetCny": "0"}) == []
+
+
 def test_policy_pack_reads_the_budget_from_the_stack_file(tmp_path, monkeypatch):
     import importlib.util
     import sys
