@@ -245,6 +245,19 @@ def test_plan_writes_cost_json_and_prints_the_total(tmp_path, capsys):
     assert not doc["complete"] and "xqfc-prod-host-vm: instance:S5.LARGE16" in doc["unpriced"]
 
 
+@pytest.mark.parametrize("cloud, topology", [("ssh", "single"), ("alicloud", "ha")])
+def test_plan_writes_cost_json_on_another_cloud(tmp_path, capsys, cloud, topology):
+    assert plan_main(["--stack", "prod", "--cloud", cloud, "--set", f"topology={topology}", "--out", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / f"prod-{cloud}" / "cost.json").read_text())
+    assert doc["cloud"] == cloud and doc["settings"]["topology"] == topology
+    assert f"total: {doc['total']:.2f} CNY/month" in capsys.readouterr().out
+    items = {line["item"] for line in doc["lines"]}
+    if cloud == "ssh":
+        assert items == {"traffic:public", "bucket:storage"}
+    else:
+        assert {"lb:instance", "postgresql:instance", "redis:instance"} <= items
+
+
 def test_plan_over_budget_is_refused_with_the_numbers(tmp_path, capsys):
     assert plan_main(["--stack", "prod", "--out", str(tmp_path), "--set", "monthlyBudgetCny=20"]) == 2
     err = capsys.readouterr().err
