@@ -96,8 +96,10 @@ _S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored
 _S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
 _S_ECS = "search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only)"
 _S_ECS_DISK = "search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only)"
-_S_ECS_TRAFFIC = "search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB' (no stored Alibaba page)"
-_S_OSS = "search docs: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格' (no stored price page)"
+_S_ECS_TRAFFIC = ("search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB', 'ECS 公网带宽计费 按使用流量 中国内地 元/GB' "
+                  "(third-party pages only, no stored Alibaba page)")
+_S_OSS = ("search docs/pages: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格', 'OSS 存储费用 标准存储 本地冗余 单价' "
+          "(metering API pages and third-party figures only)")
 _S_ACDN = "search docs/pages: '阿里云 CDN 流量 价格 中国内地' (no stored price page)"
 _S_SLB = ("search docs: 'SLB/CLB LCU 计费 按使用量', '传统型负载均衡CLB 按使用量计费 公网IP保有费 LCU 单价': the stored "
           "pay-as-you-go page names LCU and 公网IP保有费 but its excerpt holds no figure for them")
