@@ -39,10 +39,12 @@ class Platform(pulumi.ComponentResource):
         self.runtimes: list[HostRuntime] = []
         for i, host in enumerate(self.foundation.hosts):
             previous = (self.runtimes[-1].app.release,) if self.runtimes else ()
+            # One SECRET_KEY for every host: a session signed on one host must verify on the next.
+            shared_key = self.runtimes[0].app.secret_key_value if self.runtimes else None
             self.runtimes.append(HostRuntime(
                 f"{name}-host" if i == 0 else f"{name}-host{i + 1}",
                 HostRuntimeArgs(settings, secrets, self.foundation, public_url=self.site_url, host=host, primary=i == 0,
-                                release_after=previous),
+                                release_after=previous, app_secret_key=shared_key),
                 pulumi.ResourceOptions(parent=self),
             ))
         self.runtime = self.runtimes[0]

@@ -243,3 +243,26 @@ def test_the_hosts_reboot_at_different_times(ha):
 
 def test_a_single_host_gets_no_second_window(plan_of):
     assert not [r for r in plan_of("prod").of_type(COMMAND) if r.name.endswith("-reboot-window")]
+
+
+# --- what a user sees behind the load balancer (issue 21) ------------------------------------
+
+
+def _env_files(plan) -> list:
+    return sorted((r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/app/app.env")),
+                  key=lambda r: r.name)
+
+
+def test_one_app_secret_key_for_every_host(ha):
+    """SECRET_KEY signs the session cookie and the CSRF token the browser carries; the next
+    request may land on the other host, so every host must hold the same key, made once."""
+    cloud, plan = ha
+    keys = [r for r in plan.of_type("random:index/randomPassword:RandomPassword") if r.name.endswith("-secret-key")]
+    assert [k.name for k in keys] == ["xqfc-prod-host-app-secret-key"], cloud
+    (key,) = keys
+    envs = _env_files(plan)
+    assert len(envs) == len(plan.of_type(T[cloud]["vm"])) >= 2
+    for env in envs:
+        assert key.urn in env.dependencies, f"{env.name} does not read the stack's one SECRET_KEY"
+    values = {dict(line.split("=", 1) for line in e.secret_inputs["stdin"].strip().splitlines())["SECRET_KEY"] for e in envs}
+    assert len(values) == 1
