@@ -25,6 +25,8 @@ class Host:
     # exists already, cloud ssh).
     resource: pulumi.Resource | None
     zone: str = ""
+    # The OS hostname (settings.host_name): what node-exporter, logs and alerts call this host.
+    hostname: str = ""
     # Shell run over SSH before Docker is used; prints the Docker version (render/host_readiness.py).
     ready_check: str = field(default_factory=cloud_init_ready)
 

@@ -13,9 +13,9 @@ from components.runtime.monitoring import NODE_EXPORTER_PORT
 from components.settings import Secrets, Settings
 
 
-def cloud_init_spec(s: Settings) -> CloudInitSpec:
+def cloud_init_spec(s: Settings, hostname: str | None = None) -> CloudInitSpec:
     return CloudInitSpec(
-        hostname=f"xqfc-{s.environment}",
+        hostname=hostname or s.host_name(0),
         deploy_user=s.deploy_user,
         ssh_public_keys=(s.ssh_public_key,),
         admin_cidrs=tuple(s.admin_cidrs),
@@ -32,8 +32,12 @@ class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, settings: Settings, secrets: Secrets, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:platform:Platform", name, None, opts)
         self.settings = settings
-        self.user_data = render_cloud_init(cloud_init_spec(settings))
-        self.foundation = build_foundation(f"{name}", settings, self.user_data, pulumi.ResourceOptions(parent=self))
+        # Each host's user data names it: cloud-init sets the OS hostname from it on every boot,
+        # so one shared user data would give every host the first one's name.
+        def user_data(hostname: str) -> str:
+            return render_cloud_init(cloud_init_spec(settings, hostname))
+
+        self.foundation = build_foundation(f"{name}", settings, user_data, pulumi.ResourceOptions(parent=self))
         # One runtime per app host. The first keeps the single-VM names (and carries monitoring
         # and backups); each later host releases only after the one before it (rolling).
         self.runtimes: list[HostRuntime] = []

@@ -266,3 +266,29 @@ def test_one_app_secret_key_for_every_host(ha):
         assert key.urn in env.dependencies, f"{env.name} does not read the stack's one SECRET_KEY"
     values = {dict(line.split("=", 1) for line in e.secret_inputs["stdin"].strip().splitlines())["SECRET_KEY"] for e in envs}
     assert len(values) == 1
+
+
+def _vm_identity(cloud: str, vm) -> tuple[str, str]:
+    """(the cloud's host name argument, the hostname the VM's cloud-init sets)."""
+    import base64
+
+    if cloud == "tencentcloud":
+        name, raw = vm.inputs["hostname"], vm.inputs["userDataRaw"]
+    else:
+        name, raw = vm.inputs["hostName"], base64.b64decode(vm.inputs["userData"]).decode()
+    return name, yaml.safe_load(raw)["hostname"]
+
+
+def test_each_host_boots_with_its_own_name_and_monitoring_uses_it(ha):
+    """cloud-init sets the OS hostname from the user data on every boot; node-exporter's
+    nodename, the logs and the alerts' `host` label must name one machine each."""
+    cloud, plan = ha
+    vms = sorted(plan.of_type(T[cloud]["vm"]), key=lambda v: v.name)
+    identities = [_vm_identity(cloud, v) for v in vms]
+    for cloud_name, os_name in identities:
+        assert cloud_name == os_name, f"{cloud}: the cloud calls it {cloud_name}, cloud-init names it {os_name}"
+    names = [os_name for _, os_name in identities]
+    assert len(set(names)) == len(vms) >= 2, f"{cloud}: hosts share a hostname: {names}"
+    (prom,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/monitoring/prometheus/prometheus.yml")]
+    (node,) = [j for j in yaml.safe_load(prom.inputs["stdin"])["scrape_configs"] if j["job_name"] == "node"]
+    assert sorted(sc["labels"]["host"] for sc in node["static_configs"]) == sorted(names)

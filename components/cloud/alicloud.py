@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -338,7 +339,7 @@ def s3_endpoint(region: str) -> str:
 
 
 class AlicloudFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:alicloud:Foundation", name, None, opts)
         s = settings
         # Credentials come from the plugin's environment (ALICLOUD_ACCESS_KEY/SECRET_KEY) or a
@@ -366,15 +367,15 @@ class AlicloudFoundation(pulumi.ComponentResource):
         def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
             return host_server_args(
                 s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname,
+                user_data=user_data(hostname), hostname=hostname,
             )
 
-        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
+        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, s.host_name(0)), with_provider)
         self.servers = [self.server]
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, s.host_name(1)),
                 with_provider,
             ))
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
@@ -420,10 +421,10 @@ class AlicloudFoundation(pulumi.ComponentResource):
         self.foundation = Foundation(
             cloud="alicloud",
             region=s.region,
-            user_data=user_data,
+            user_data=user_data(s.host_name(0)),
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.primary_ip_address, s.deploy_user, 22,
-                     srv.instance, zone)
+                     srv.instance, zone, hostname=s.host_name(i))
                 for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
             ],
             storage=ObjectStore(

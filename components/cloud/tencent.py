@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import json
+from typing import Callable
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
@@ -321,7 +322,7 @@ def s3_endpoint(region: str) -> str:
 
 
 class TencentFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Foundation", name, None, opts)
         s = settings
         # Credentials come from the provider's own environment (TENCENTCLOUD_SECRET_ID/KEY)
@@ -348,15 +349,15 @@ class TencentFoundation(pulumi.ComponentResource):
         def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
             return host_server_args(
                 s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname, vpc_id=self.network.vpc.id,
+                user_data=user_data(hostname), hostname=hostname, vpc_id=self.network.vpc.id,
             )
 
-        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
+        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, s.host_name(0)), with_provider)
         self.servers = [self.server]
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
+                server_args(s.secondary_zone, self.ha.secondary_subnet.id, s.host_name(1)),
                 with_provider,
             ))
         app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
@@ -405,10 +406,10 @@ class TencentFoundation(pulumi.ComponentResource):
         self.foundation = Foundation(
             cloud="tencentcloud",
             region=s.region,
-            user_data=user_data,
+            user_data=user_data(s.host_name(0)),
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.private_ip, s.deploy_user, 22,
-                     srv.instance, zone)
+                     srv.instance, zone, hostname=s.host_name(i))
                 for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
             ],
             storage=ObjectStore(

@@ -135,7 +135,7 @@ class HostRuntime(pulumi.ComponentResource):
                 MonitoringArgs(
                     s, args.secrets, args.public_url, self.networks, conn, db_password, cache_password,
                     postgres_address=postgres_address, redis_address=redis_address,
-                    other_hosts=[(f"xqfc-{s.environment}-{i + 1}", h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
+                    other_hosts=[(h.hostname or s.host_name(i), h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
                 ),
                 on_host,
             )
