@@ -292,3 +292,28 @@ def test_each_host_boots_with_its_own_name_and_monitoring_uses_it(ha):
     (prom,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/monitoring/prometheus/prometheus.yml")]
     (node,) = [j for j in yaml.safe_load(prom.inputs["stdin"])["scrape_configs"] if j["job_name"] == "node"]
     assert sorted(sc["labels"]["host"] for sc in node["static_configs"]) == sorted(names)
+
+
+KEYS = {
+    "tencentcloud": ("tencentcloud:Cam/user:User", "tencentcloud:Cam/accessKey:AccessKey"),
+    "alicloud": ("alicloud:ram/user:User", "alicloud:ram/accessKey:AccessKey"),
+}
+
+
+@pytest.mark.parametrize("topology", ["single", "ha"])
+@pytest.mark.parametrize("cloud", ["tencentcloud", "alicloud"])
+def test_the_backup_sub_user_has_exactly_one_key_the_one_the_backup_job_reads(plan_of, cloud, topology):
+    """Tencent's cam.User makes an API key of its own unless use_api is false (provider
+    default true, resource_tc_cam_user.go); a second key resource would then be the user's
+    second key, and CAM allows two per user. Alibaba's ram.User makes none."""
+    plan = plan_of("prod", cloud, **({"topology": "ha"} if topology == "ha" else {}))
+    user_type, key_type = KEYS[cloud]
+    (user,) = plan.of_type(user_type)
+    if cloud == "tencentcloud":
+        assert user.inputs.get("useApi") is False, "cam.User would create a key of its own (use_api defaults to true)"
+    else:
+        assert not {"useApi", "accessKey"} & set(user.inputs)
+    (key,) = plan.of_type(key_type)
+    assert user.urn in key.dependencies
+    (backup_env,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/backup/backup.env")]
+    assert key.urn in backup_env.dependencies, "the backup job must read the one key"

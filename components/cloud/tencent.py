@@ -200,7 +200,11 @@ class Bucket(pulumi.ComponentResource):
         # A sub-user that can only read and write this bucket's objects, for the backup job on
         # the VM (S3-compatible API keys); the account's own keys never reach the VM.
         self.writer = cam.User(
-            f"{name}-writer", name=args.writer_name, use_api=True, console_login=False, force_delete=True,
+            f"{name}-writer", name=args.writer_name,
+            # No key from the user resource itself (the provider's default, use_api=True, makes one):
+            # the one key is writer-key below, the one the backup job reads. CAM allows two per
+            # user, so a spare would also block rotating the one in use.
+            use_api=False, console_login=False, force_delete=True,
             remark="xqfc backups: object access to one bucket", opts=_child(self),
         )
         self.policy = cam.Policy(
