@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_alicloud import kvstore, rds, slb, vpc
 
+from components.cloud.health_check import alicloud_http_code, health_check_request
 from components.cloud.tencent_ha import managed_password
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
@@ -70,6 +71,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions):
         super().__init__("xqfc:alicloud:LoadBalancer", name, None, opts)
         s = args.settings
+        check = health_check_request("alicloud", s)
         self.instance = slb.ApplicationLoadBalancer(
             f"{name}-slb",
             load_balancer_name=name,
@@ -92,15 +94,16 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 protocol="tcp",
                 bandwidth=-1,
                 scheduler="wrr",
+                # The request components/cloud/health_check.py describes (and the nginx test sends).
                 health_check="on",
-                health_check_type="http",
-                health_check_connect_port=80,
-                health_check_uri=s.app_health_path,
-                health_check_domain=s.domain,
-                health_check_http_code="http_2xx",
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-                health_check_interval=5,
+                health_check_type=check.scheme,
+                health_check_connect_port=check.port,
+                health_check_uri=check.path,
+                health_check_domain=check.host,
+                health_check_http_code=alicloud_http_code(check),
+                healthy_threshold=check.healthy_after,
+                unhealthy_threshold=check.unhealthy_after,
+                health_check_interval=check.interval_s,
                 established_timeout=900,
                 description="passed through to nginx, which terminates TLS" if port == 443 else "nginx redirects to 443",
                 opts=_child(self),
