@@ -31,7 +31,9 @@ PG_INSTANCE_TYPE = "pg.n2.2c.2m"
 # aliyun/terraform-provider-alicloud alicloud/resource_alicloud_kvstore_instance_test.go,
 # whose 7.0 cases all use redis.shard.*.ce (docs/cloud-rules.md).
 REDIS_INSTANCE_CLASS = "redis.shard.small.ce"
-SLB_SPEC = "slb.s2.small"
+# Pay-by-usage (LCU) is the only CLB billing Alibaba sells to new instances; such instances take
+# no specification (catalog.SALE_STATUS, docs/cloud-rules.md "What the clouds sell").
+SLB_INSTANCE_CHARGE_TYPE = "PayByCLCU"
 REDIS_PORT = 6379
 # RDS keeps backups 7 to 730 days.
 RDS_RETENTION = (7, 730)
@@ -76,7 +78,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             f"{name}-slb",
             load_balancer_name=name,
             address_type="internet",
-            load_balancer_spec=SLB_SPEC,
+            instance_charge_type=SLB_INSTANCE_CHARGE_TYPE,
             internet_charge_type="PayByTraffic",
             payment_type="PayAsYouGo",
             master_zone_id=s.zone,
