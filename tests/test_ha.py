@@ -317,3 +317,18 @@ def test_the_backup_sub_user_has_exactly_one_key_the_one_the_backup_job_reads(pl
     assert user.urn in key.dependencies
     (backup_env,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/backup/backup.env")]
     assert key.urn in backup_env.dependencies, "the backup job must read the one key"
+
+
+def test_the_app_notices_a_vanished_database_primary(ha):
+    """A zone loss leaves the app's pooled connections to the old primary half-open; libpq's
+    keepalives and tcp_user_timeout (in DATABASE_URL) make them fail in seconds, not minutes."""
+    from urllib.parse import parse_qs, urlsplit
+
+    cloud, plan = ha
+    for env in _env_files(plan):
+        url = dict(line.split("=", 1) for line in env.secret_inputs["stdin"].strip().splitlines())["DATABASE_URL"]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert query.get("keepalives") == "1" and "tcp_user_timeout" in query, f"{cloud} {env.name}: no failover keywords: {query}"
+        assert int(query["tcp_user_timeout"]) <= 15000
+        dead_idle_after = int(query["keepalives_idle"]) + int(query["keepalives_interval"]) * int(query["keepalives_count"])
+        assert dead_idle_after <= 60, "an idle dead connection must be found well within nginx's 60 s read timeout"
