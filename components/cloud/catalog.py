@@ -130,7 +130,7 @@ SALE_STATUS: tuple[SaleFact, ...] = (
              "https://tencentcloud.com/document/api/214/1328"),
     SaleFact("tencentcloud", _TC_CLB, "slaType", None,
              "not sent: a shared-performance instance, still what CreateLoadBalancer creates by default "
-             "(LCU-supported is an upgrade); classic CLB (not used) stopped selling", "2021-10-20",
+             "(LCU-supported is an upgrade, 2024-10-09 page); only classic CLB, not used here, is off sale", "",
              "https://tencentcloud.com/document/product/214/45786"),
     SaleFact("tencentcloud", "tencentcloud:Postgresql/instance:Instance", "chargeType", "POSTPAID_BY_HOUR",
              "pay-as-you-go, on sale (InstanceChargeType PREPAID or POSTPAID_BY_HOUR)", "",
