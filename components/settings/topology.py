@@ -35,6 +35,11 @@ class TopologyFields(Fields):
     def is_ha(self) -> bool:
         return self.topology == "ha"
 
+    def host_name(self, index: int) -> str:
+        """The OS hostname of app host `index` (0: the first): the VM's name at the cloud, its
+        cloud-init hostname and its `host` label in monitoring, so a page names one machine."""
+        return f"xqfc-{self.environment}" if index == 0 else f"xqfc-{self.environment}-{index + 1}"
+
     @property
     def ha_subnets(self) -> tuple[str, str]:
         """(second app subnet, data subnet): set, or the two ranges after subnetCidr."""
