@@ -20,6 +20,9 @@ Topology = Literal["single", "ha"]
 
 
 class TopologyFields(Fields):
+    if TYPE_CHECKING:  # fields of the other groups that Settings combines with this one
+        subnet_cidr: str
+
     topology: Topology = "single"
     secondary_zone: str | None = None
     secondary_subnet_cidr: str | None = None
@@ -63,10 +66,11 @@ def ha_subnets(s: Settings, ctx: Context) -> list[Problem]:
     if s.on_existing_host or not s.is_ha or s.secondary_zone is None:
         return []
     p: list[Problem] = []
-    vpc = ipaddress.ip_network(s.vpc_cidr)
-    nets = {"subnetCidr": ipaddress.ip_network(s.subnet_cidr)}
+    # All private IPv4 ranges by now (formats.private_cidr).
+    vpc = ipaddress.IPv4Network(s.vpc_cidr)
+    nets = {"subnetCidr": ipaddress.IPv4Network(s.subnet_cidr)}
     for key, cidr in zip(("secondarySubnetCidr", "dataSubnetCidr"), s.ha_subnets):
-        net = ipaddress.ip_network(cidr)
+        net = ipaddress.IPv4Network(cidr)
         if not net.subnet_of(vpc):
             p.append(Problem(key, cidr, f"must lie inside vpcCidr {s.vpc_cidr} (empty: the range after subnetCidr)"))
         clash = [k for k, other in nets.items() if net.overlaps(other)]
