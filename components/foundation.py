@@ -23,7 +23,7 @@ class Host:
     ssh_port: int
     # The VM resource, so that whatever runs on the host can depend on it (None: a host that
     # exists already, cloud ssh).
-    resource: pulumi.Resource | None
+    resource: pulumi.CustomResource | None
     zone: str = ""
     # Shell run over SSH before Docker is used; prints the Docker version (render/host_readiness.py).
     ready_check: str = field(default_factory=cloud_init_ready)

@@ -320,7 +320,7 @@ class Edge(pulumi.ComponentResource):
                 domain_name=args.dns_zone,
                 rr=args.record_names[fqdn],
                 type="CNAME" if via_cdn else "A",
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 line=DEFAULT_LINE,
                 # 600 s is the floor of the free DNS edition.
                 ttl=600,
@@ -374,7 +374,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
+                server_args(s.zones[1], self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
                 with_provider,
             ))
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
@@ -424,7 +424,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.primary_ip_address, s.deploy_user, 22,
                      srv.instance, zone)
-                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
+                for i, (srv, zone) in enumerate(zip(self.servers, s.zones))
             ],
             storage=ObjectStore(
                 self.bucket.name, s3_endpoint(s.region), s.region,

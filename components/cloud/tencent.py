@@ -306,7 +306,7 @@ class Edge(pulumi.ComponentResource):
                 sub_domain=args.record_names[fqdn],
                 record_type="CNAME" if via_cdn else "A",
                 record_line=DEFAULT_LINE,
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 ttl=600,
                 opts=_child(self),
             )
@@ -356,7 +356,7 @@ class TencentFoundation(pulumi.ComponentResource):
         if self.ha is not None:
             self.servers.append(Server(
                 f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
+                server_args(s.zones[1], self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
                 with_provider,
             ))
         app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
@@ -399,6 +399,8 @@ class TencentFoundation(pulumi.ComponentResource):
         if self.ha is not None and self.lb is not None:
             from components.cloud.tencent_ha import ManagedData, listen
 
+            if self.edge.cdn_certificate is None:  # uploaded whenever s.is_ha (Edge above)
+                raise ValueError("topology ha: the CLB's HTTPS listener needs the uploaded certificate")
             listen(self.lb, s, self.edge.cdn_certificate.id, [srv.instance.id for srv in self.servers], with_provider)
             self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
             ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
@@ -409,7 +411,7 @@ class TencentFoundation(pulumi.ComponentResource):
             hosts=[
                 Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.private_ip, s.deploy_user, 22,
                      srv.instance, zone)
-                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
+                for i, (srv, zone) in enumerate(zip(self.servers, s.zones))
             ],
             storage=ObjectStore(
                 self.bucket.name, s3_endpoint(s.region), s.region,

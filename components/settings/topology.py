@@ -21,6 +21,7 @@ Topology = Literal["single", "ha"]
 
 class TopologyFields(Fields):
     if TYPE_CHECKING:  # fields of the other groups that Settings combines with this one
+        zone: str
         subnet_cidr: str
 
     topology: Topology = "single"
@@ -37,6 +38,11 @@ class TopologyFields(Fields):
     @property
     def is_ha(self) -> bool:
         return self.topology == "ha"
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The app hosts' zones in host order: zone, then secondaryZone on ha (second_zone refuses ha without one)."""
+        return (self.zone, self.secondary_zone) if self.is_ha and self.secondary_zone else (self.zone,)
 
     @property
     def ha_subnets(self) -> tuple[str, str]:
