@@ -202,7 +202,7 @@ def _node_points(node, parent, field, index, context=None):
                     node.ops[j] = op
                 yield line, node, node, apply, undo
     elif isinstance(node, ast.BoolOp):
-        old = node.op
+        old: ast.AST = node.op  # each branch's old/new is a different kind of node
         def swap_bool(node=node, old=old):
             node.op = ast.Or() if isinstance(old, ast.And) else ast.And()
         def restore_bool(node=node, old=old):
@@ -219,7 +219,7 @@ def _node_points(node, parent, field, index, context=None):
         yield line, node, node.operand, lambda: _replace(parent, field, index, node.operand), lambda: _replace(parent, field, index, node)
     elif isinstance(node, ast.Constant) and parent is not None and type(node.value) is int:
         for delta in (1, -1):
-            new = ast.Constant(node.value + delta)
+            new: ast.AST = ast.Constant(node.value + delta)
             shown = context or node
             yield line, shown, (shown if context else new), (lambda new=new: _replace(parent, field, index, new)), \
                 (lambda: _replace(parent, field, index, node))
