@@ -58,9 +58,13 @@ def assumptions_for(environment: str, given: Mapping[str, Any] | None = None) ->
 
 
 class _Registered(Protocol):
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
+    # Read-only members: a plan's Registration (dict inputs) and the policy pack's resource both fit.
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ class Host:
     ssh_port: int
     # The VM resource, so that whatever runs on the host can depend on it (None: a host that
     # exists already, cloud ssh).
-    resource: pulumi.Resource | None
+    resource: pulumi.CustomResource | None
     zone: str = ""
     # The OS hostname (settings.host_name): what node-exporter, logs and alerts call this host.
     hostname: str = ""

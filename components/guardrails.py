@@ -45,9 +45,13 @@ BUCKET_ENCRYPTION = {"AES256", "KMS", "SM4", "cos/kms"}
 
 
 class _Registered(Protocol):
-    type: str
-    name: str
-    inputs: Inputs
+    # Read-only members, so a frozen record (the policy pack's) fits as well as a plan's Registration.
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Inputs: ...
 
 
 # --- helpers ----------------------------------------------------------------------------

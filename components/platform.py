@@ -1,6 +1,7 @@
 """The whole platform of one stack: the cloud foundation and what runs on it."""
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import pulumi
@@ -64,20 +65,26 @@ class Platform(pulumi.ComponentResource):
         from components.runtime.monitoring import HOST_DIR as MON_DIR
 
         rt = self.runtime
+        mon, backups = rt.monitoring, rt.backups
+        if mon is None or backups is None:  # HostRuntime gives both to the primary host, this one
+            raise RuntimeError("the primary host's runtime has no monitoring or backups")
         files: dict[str, Any] = {
             **({"cloud-init.yaml": self.foundation.user_data} if self.foundation.user_data is not None else {}),
             "nginx/nginx.conf": rt.edge.config,
             **({"postgres/postgresql.conf": rt.postgres.config} if rt.postgres else {}),
             "release/release.conf": release_conf(self.settings),
         }
-        for spec in rt.monitoring.files_spec:
+        for spec in mon.files_spec:
             files[f"monitoring/{spec.path.removeprefix(MON_DIR + '/')}"] = spec.content
-        files.update({f"backup/systemd/{k}": rt.backups.units.apply(lambda u, k=k: u[k]) for k in rt.backups.unit_names})
+        files.update({f"backup/systemd/{k}": backups.units.apply(itemgetter(k)) for k in backups.unit_names})
         return files
 
     def contract_values(self) -> dict[str, Any]:
         s, f = self.settings, self.foundation
         host = f.primary_host
+        mon = self.runtime.monitoring
+        if mon is None:  # HostRuntime gives it to the primary host, self.runtime
+            raise RuntimeError("the primary host's runtime has no monitoring")
         return {
             "environment": s.environment,
             "cloud": f.cloud,
@@ -91,6 +98,6 @@ class Platform(pulumi.ComponentResource):
             "bucket_endpoint": f.storage.s3_endpoint,
             "bucket_region": f.storage.region,
             "cdn_domain": f.cdn_domain,
-            "grafana_url": self.runtime.monitoring.grafana_url,
-            "grafana_admin_password": self.runtime.monitoring.grafana_password.result,
+            "grafana_url": mon.grafana_url,
+            "grafana_admin_password": mon.grafana_password.result,
         }

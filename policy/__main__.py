@@ -104,8 +104,11 @@ def budget_policy() -> StackValidationPolicy:
 
 
 def policies() -> list[Policy]:
-    return ([resource_policy(r) for r in guardrails.RESOURCE_RULES] + [stack_policy(r) for r in guardrails.STACK_RULES]
-            + [budget_policy()])
+    out: list[Policy] = []
+    out += [resource_policy(r) for r in guardrails.RESOURCE_RULES]
+    out += [stack_policy(r) for r in guardrails.STACK_RULES]
+    out.append(budget_policy())
+    return out
 
 
 if __name__ == "__main__":

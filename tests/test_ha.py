@@ -54,6 +54,11 @@ def test_ha_needs_a_second_zone_and_names_the_key():
         from_mapping({**base, "secondaryZone": "ap-guangzhou-3"}, "dev")
     assert "xqfc:secondaryZone" in str(err.value) and "differ" in str(err.value)
     assert from_mapping({**base, "secondaryZone": "ap-guangzhou-4"}, "dev").ha_subnets == ("10.20.2.0/24", "10.20.3.0/24")
+    # The hosts' zones, in host order: the second app host runs in secondaryZone, a single VM in zone only.
+    ha_settings = from_mapping({**base, "secondaryZone": "ap-guangzhou-4"}, "dev")
+    assert ha_settings.zones == (ha_settings.zone, "ap-guangzhou-4")
+    single = from_mapping({**base, "topology": "single", "secondaryZone": "ap-guangzhou-4"}, "dev")
+    assert single.zones == (single.zone,)
 
 
 def test_app_hosts_in_two_zones_and_subnets(ha):

@@ -105,6 +105,35 @@ def test_yamllint_config_still_refuses_broken_yaml(tmp_path):
     assert "key-duplicates" in result.stdout and "trailing-spaces" in result.stdout
 
 
+def zizmor(path: Path) -> list[dict]:
+    """zizmor's medium and high findings under `path`, offline (the audits that need no GitHub API)."""
+    result = subprocess.run([venv_tool("zizmor"), "--offline", "--min-severity", "medium", "--format", "json", str(path)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    # 0: no finding; 10 and up: findings, coded by their top severity; 1-9: zizmor itself failed.
+    assert result.returncode == 0 or result.returncode >= 10, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_zizmor_finds_nothing_medium_or_high_in_the_workflows_actions_and_dependabot():
+    findings = zizmor(ROOT)
+    assert [(f["ident"], f["determinations"]["severity"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
+
+
+def test_zizmor_catches_an_environment_file_write_and_a_missing_cooldown(tmp_path):
+    action = tmp_path / ".github" / "actions" / "bad" / "action.yml"
+    action.parent.mkdir(parents=True)
+    action.write_text(yaml.safe_dump({
+        "name": "bad", "description": "x",
+        "runs": {"using": "composite", "steps": [
+            {"shell": "bash", "run": 'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK" >> "$GITHUB_ENV"'}]},
+    }))
+    (tmp_path / ".github" / "dependabot.yml").write_text(yaml.safe_dump({
+        "version": 2, "updates": [{"package-ecosystem": "pip", "directory": "/", "schedule": {"interval": "weekly"}}],
+    }))
+    found = {(f["ident"], f["determinations"]["severity"]) for f in zizmor(tmp_path)}
+    assert found == {("github-env", "High"), ("dependabot-cooldown", "Medium")}
+
+
 # --- supply chain ------------------------------------------------------------------------
 
 

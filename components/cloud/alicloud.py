@@ -308,7 +308,7 @@ class Edge(pulumi.ComponentResource):
                 domain_name=args.dns_zone,
                 rr=args.record_names[fqdn],
                 type="CNAME" if via_cdn else "A",
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 line=DEFAULT_LINE,
                 # 600 s is the floor of the free DNS edition.
                 ttl=600,

@@ -58,7 +58,7 @@ def no_url_prefix(v: Any) -> bool:
     return isinstance(v, str) and not v.startswith(("http://", "https://"))
 
 
-PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+PRIVATE = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
 def private_cidr(min_prefix: int, max_prefix: int) -> Callable[[Any], bool]:
@@ -67,7 +67,9 @@ def private_cidr(min_prefix: int, max_prefix: int) -> Callable[[Any], bool]:
             net = ipaddress.ip_network(v)
         except (TypeError, ValueError):
             return False
-        return any(net.subnet_of(p) for p in PRIVATE) and min_prefix <= net.prefixlen <= max_prefix
+        # subnet_of raises TypeError across IP versions: an IPv6 block is no private IPv4 range.
+        return (isinstance(net, ipaddress.IPv4Network) and any(net.subnet_of(p) for p in PRIVATE)
+                and min_prefix <= net.prefixlen <= max_prefix)
     return ok
 
 

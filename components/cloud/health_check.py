@@ -11,6 +11,7 @@ for the canonical name: `www.<domain>` when the CDN fronts the site, else the ap
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -56,18 +57,18 @@ def canonical_host(s: Settings) -> str:
 
 
 def health_check_request(cloud: str, s: Settings) -> HealthCheckRequest:
-    common = dict(host=canonical_host(s), path=s.app_health_path, method="GET", healthy_classes=(2,),
-                  interval_s=5, healthy_after=2, unhealthy_after=2)
+    if cloud not in ("tencentcloud", "alicloud"):
+        raise ValueError(f"no load balancer health check for cloud {cloud!r}")
+    common = functools.partial(HealthCheckRequest, host=canonical_host(s), path=s.app_health_path, method="GET",
+                               healthy_classes=(2,), interval_s=5, healthy_after=2, unhealthy_after=2)
     if cloud == "tencentcloud":
         # nginx keeps terminating TLS on every host: the CLB forwards (and checks) over HTTPS.
-        return HealthCheckRequest(scheme="https", port=443, timeout_s=4, **common)
-    if cloud == "alicloud":
-        # TCP listeners pass TLS through, so the check is plain HTTP on 80, where nginx passes
-        # the health path to the app instead of redirecting. The provider sends no method for a
-        # TCP listener (resource_alicloud_slb_listener.go: HealthCheckMethod only for http/https)
-        # and we keep the API's 5 s response timeout.
-        return HealthCheckRequest(scheme="http", port=80, timeout_s=5, **common)
-    raise ValueError(f"no load balancer health check for cloud {cloud!r}")
+        return common(scheme="https", port=443, timeout_s=4)
+    # alicloud: TCP listeners pass TLS through, so the check is plain HTTP on 80, where nginx passes
+    # the health path to the app instead of redirecting. The provider sends no method for a
+    # TCP listener (resource_alicloud_slb_listener.go: HealthCheckMethod only for http/https)
+    # and we keep the API's 5 s response timeout.
+    return common(scheme="http", port=80, timeout_s=5)
 
 
 def tencent_http_code(check: HealthCheckRequest) -> int:

@@ -83,7 +83,7 @@ def app_host_placements(s: Settings, subnet_id: pulumi.Input[str], secondary_sub
     return out
 
 
-def app_hosts(s: Settings, placements: list[HostPlacement], vms: list[tuple[pulumi.Resource, Any, Any]]) -> list[Host]:
+def app_hosts(s: Settings, placements: list[HostPlacement], vms: list[tuple[pulumi.CustomResource, Any, Any]]) -> list[Host]:
     """The Foundation's hosts from (VM resource, public IP, private IP), in placement order."""
     return [
         Host("primary" if i == 0 else f"host{i + 1}", public_ip, private_ip, s.deploy_user, 22, vm, p.zone, hostname=p.hostname)

@@ -297,7 +297,7 @@ class Edge(pulumi.ComponentResource):
                 sub_domain=args.record_names[fqdn],
                 record_type="CNAME" if via_cdn else "A",
                 record_line=DEFAULT_LINE,
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 ttl=600,
                 opts=_child(self),
             )
@@ -374,6 +374,8 @@ class TencentFoundation(pulumi.ComponentResource):
         if self.ha is not None and self.lb is not None:
             from components.cloud.tencent_ha import ManagedData, listen
 
+            if self.edge.cdn_certificate is None:
+                raise RuntimeError("topology ha: the edge must upload the certificate for the CLB (upload_certificate)")
             listen(self.lb, s, self.edge.cdn_certificate.id, [srv.instance.id for srv in self.servers], with_provider)
             self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
             ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}

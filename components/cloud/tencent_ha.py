@@ -83,6 +83,12 @@ class HaNetwork(pulumi.ComponentResource):
 class LoadBalancerInstance(pulumi.ComponentResource):
     """The public CLB itself; its listeners come later (`listen`), once the certificate exists."""
 
+    # Set by listen().
+    https: clb.Listener
+    https_rule: clb.ListenerRule
+    http: clb.Listener
+    http_rule: clb.ListenerRule
+
     def __init__(self, name: str, s: Settings, vpc_id: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions):
         super().__init__("xqfc:tencentcloud:LoadBalancer", name, None, opts)
         self.name = name
@@ -187,7 +193,7 @@ class ManagedData(pulumi.ComponentResource):
             availability_zone=s.zone,
             db_node_sets=[
                 postgresql.InstanceDbNodeSetArgs(role="Primary", zone=s.zone),
-                postgresql.InstanceDbNodeSetArgs(role="Standby", zone=s.secondary_zone),
+                postgresql.InstanceDbNodeSetArgs(role="Standby", zone=s.zones[1]),
             ],
             charge_type="POSTPAID_BY_HOUR",
             db_major_version=PG_MAJOR_VERSION,

@@ -74,7 +74,9 @@ class AppRelease(pulumi.ComponentResource):
         self.secret_key: random.RandomPassword | None = None
         if args.secret_key is None:
             self.secret_key = random.RandomPassword(f"{name}-secret-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self))
-        self.secret_key_value: pulumi.Output[str] = args.secret_key if args.secret_key is not None else self.secret_key.result
+            self.secret_key_value: pulumi.Output[str] = self.secret_key.result
+        else:
+            self.secret_key_value = args.secret_key
         env = pulumi.Output.all(
             db=args.database_url, redis=args.redis_url, key=self.secret_key_value, extra=args.extra_secret_env, bucket=args.bucket,
         ).apply(lambda a: render_env_file({

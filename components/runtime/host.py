@@ -82,8 +82,8 @@ class HostRuntime(pulumi.ComponentResource):
             # ha: the cloud's managed PostgreSQL and Redis; no data container on any host.
             database_url, redis_url = f.database.url, f.cache.url
             db_password, cache_password = f.database.password, f.cache.password
-            postgres_address = pulumi.Output.concat(f.database.host, ":", pulumi.Output.from_input(f.database.port).apply(str))
-            redis_address = pulumi.Output.concat("redis://", f.cache.host, ":", pulumi.Output.from_input(f.cache.port).apply(str))
+            postgres_address: pulumi.Input[str] = pulumi.Output.concat(f.database.host, ":", pulumi.Output.from_input(f.database.port).apply(str))
+            redis_address: pulumi.Input[str] = pulumi.Output.concat("redis://", f.cache.host, ":", pulumi.Output.from_input(f.cache.port).apply(str))
             data_ready: list[pulumi.Resource] = []
             if args.primary:
                 self.bootstrap = remote.Command(

@@ -3,16 +3,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import overload
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
+@overload
+def https_url(v: str) -> str: ...
+@overload
+def https_url(v: str | None) -> str | None: ...
 def https_url(v: str | None) -> str | None:
     if v and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?", v):
         raise ValueError("must be an https:// URL")
     return v.rstrip("/") if v else v
 
 
+@overload
+def private_cidr(v: str) -> str: ...
+@overload
+def private_cidr(v: str | None) -> str | None: ...
 def private_cidr(v: str | None) -> str | None:
     if v is None:
         return v

@@ -292,7 +292,7 @@ def test_no_data_or_monitoring_port_is_reachable_from_outside(world):
         assert s.connect_ex((address, 443)) == 0, "nginx's 443 must answer on the outside address"
 
 
-def test_prometheus_scrapes_every_target_and_loads_every_rule(world):
+def test_prometheus_scrapes_every_target_and_loads_every_rule(world: World) -> None:
     deadline = time.monotonic() + 90
     down: list = []
     while time.monotonic() < deadline:
@@ -311,7 +311,7 @@ def test_prometheus_scrapes_every_target_and_loads_every_rule(world):
     assert "OK" in status, status
 
 
-def unit_command(text: str) -> str:
+def unit_command(text: str) -> tuple[str, str]:
     """A oneshot unit's [Service] as one shell line: its user, folder, environment and ExecStart.
 
     Only the directives the backup units use; anything else in [Service] that changes how the
@@ -359,6 +359,9 @@ def test_a_second_apply_changes_nothing(world):
 
 class Load:
     """HTTPS clients through nginx for the length of a release."""
+
+    failed: list[object]  # HTTP statuses other than 200, and exceptions
+    versions: dict[str | None, int]  # responses by x-app-version
 
     def __init__(self, world: World, clients: int = 4):
         self.world, self.stop, self.ok, self.failed, self.versions = world, threading.Event(), 0, [], {}
