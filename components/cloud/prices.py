@@ -81,15 +81,31 @@ CVM_NETWORK_MODES = Source(
     READ, True,
 )
 
+# 标准账户类型 (every account since the bandwidth move-up), 按量计费: "实例费 ... 价格 (单位 元/小时)" (full-width brackets on the page), 0.02 for
+# "广州/深圳金融/上海/上海金融/南京/北京/北京金融/成都/重庆/中国香港/新加坡/..." (every region settings allow), 0.04 and
+# 0.06 elsewhere; a shared (共享型) CLB carries no LCU fee. The public traffic through it is the CVM traffic row's
+# 0.8/1.0 元/GB (the page repeats those figures). 计费说明.md@000350f5 gives the same 0.02 元/小时.
+CLB_PRICES = Source(
+    _QCLOUD.format(commit="039a12934520c4d1c3980500e01794bcffe124b4",
+                   path="计算与网络/负载均衡/购买指导/计费模式拆分版/标准账户类型计费说明.md"),
+    READ, True,
+)
+
 # "实例单价为'0.147元/小时'" (pay-by-usage CLB, 实例费); the page's LCU and 公网IP保有费 figures were not
 # in the stored excerpt, so those rows stay unpriced.
 ALI_CLB_PAYG = Source("https://help.aliyun.com/zh/slb/classic-load-balancer/product-overview/pay-as-you-go-billing-for-clb", READ, True)
+
+# The 计费示例 of Alibaba's 实例规格计费 page: "ecs.g7.large 实例按量付费价格是 0.523 元/小时" in 华东1 杭州, with
+# "示例价格仅供参考" / "实际价格以云服务器ECS定价页为准"; read from a stored copy of the page (find_string 'ecs.g7.large'
+# hit, id 55849152047). One type in one region: every other type and region stays unpriced.
+ALI_ECS_INSTANCE_TYPES = Source("https://help.aliyun.com/zh/ecs/instance-types", READ, True)
 
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
           "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
 _S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
 _S_CLB = ("search docs/code: 'CLB 负载均衡 价格 按量计费', 'qcloud-documents 负载均衡 计费 实例费用' (InquiryLBPriceAll API page "
-          "and an international-site notice in USD only)")
+          "and an international-site notice in USD only); the instance fee was then found in qcloud-documents 负载均衡/购买指导, "
+          "which says nothing of listeners and rules being free")
 _S_TPG = "search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 PostgreSQL 按量计费 价格 元/小时' (no price page stored)"
 _S_TREDIS = "search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages only)"
 _S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
@@ -111,6 +127,7 @@ _S_FREE_A = "search docs: '专有网络 VPC 免费', 'RAM 免费', '数字证书
 _TENCENT_MAINLAND_OTHER = ("ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing")
 _TENCENT_CHENGDU_CHONGQING = ("ap-chengdu", "ap-chongqing")
 _TENCENT_MAINLAND = (*_TENCENT_MAINLAND_OTHER, *_TENCENT_CHENGDU_CHONGQING)
+_TENCENT_ALL = (*_TENCENT_MAINLAND, "ap-hongkong", "ap-singapore")
 _TENCENT_GZ_SH_BJ_CD_CQ = ("ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing")
 
 
@@ -142,7 +159,7 @@ PRICES: tuple[Price, ...] = (
     Price("tencentcloud", "cdn:traffic", "GB", 0.21, ALL_REGIONS, CDN_PRICES, "中国大陆, first tier 0-2 TB a month"),
     Price("tencentcloud", "cdn:https-requests", "10k requests", 0.05, ALL_REGIONS, CDN_EXTRAS,
           "beyond the monthly free 300 x 10k (free tier not subtracted)"),
-    Price("tencentcloud", "lb:instance", "hour", None, ALL_REGIONS, _unverified(_S_CLB), "public CLB, pay-as-you-go"),
+    Price("tencentcloud", "lb:instance", "hour", 0.02, _TENCENT_ALL, CLB_PRICES, "public shared CLB, 按量计费 实例费"),
     Price("tencentcloud", "postgresql:instance", "hour", None, ALL_REGIONS, _unverified(_S_TPG), "per cpu/memory shape, primary + standby"),
     Price("tencentcloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_TPG)),
     Price("tencentcloud", "redis:instance", "hour", None, ALL_REGIONS, _unverified(_S_TREDIS), "per memory size and replicas"),
@@ -152,6 +169,8 @@ PRICES: tuple[Price, ...] = (
     Price("tencentcloud", "free:certificate", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "an uploaded (not bought) certificate"),
     Price("tencentcloud", "free:lb-config", "month", 0.0, ALL_REGIONS, _unverified(_S_CLB), "listeners, rules, redirections, attachments"),
     # --- Alibaba Cloud ----------------------------------------------------------------------
+    Price("alicloud", "instance:ecs.g7.large", "hour", 0.523, ("cn-hangzhou",), ALI_ECS_INSTANCE_TYPES,
+          "pay-as-you-go; the page's worked example, 'for reference'"),
     *_instances("alicloud", ("ecs.c7.large", "ecs.c7.xlarge", "ecs.c7.2xlarge", "ecs.g7.large", "ecs.g7.xlarge", "ecs.g7.2xlarge"), _S_ECS),
     *(Price("alicloud", f"disk:{t}", "GB-hour", None, ALL_REGIONS, _unverified(_S_ECS_DISK), "pay-as-you-go; cloud_essd at PL1")
       for t in ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry")),
