@@ -100,6 +100,16 @@ ALI_CLB_PAYG = Source("https://help.aliyun.com/zh/slb/classic-load-balancer/prod
 # hit, id 55849152047). One type in one region: every other type and region stays unpriced.
 ALI_ECS_INSTANCE_TYPES = Source("https://help.aliyun.com/zh/ecs/instance-types", READ, True)
 
+# Alibaba's 块存储计费 page, 计费示例 示例一 (华东1 杭州, 按量付费): "ESSD PL0 云盘单价 0.00105 元/1 GiB/小时",
+# "ESSD PL1 云盘单价 0.00210 元/1 GiB/小时", with "示例仅用作说明价格计算规则" / "实际和定价费用以账单显示为准"
+# (one sentence on the page). Read from a stored copy (find_string 'Source: https://help.aliyun.com/zh/ecs/block-sto', id 55641684482).
+ALI_BLOCK_STORAGE = Source("https://help.aliyun.com/zh/ecs/block-storage-devices", READ, True)
+# Alibaba's 公网带宽计费 page, 按使用流量计费 计费示例 (华东1 杭州): "每 GB 流量单价: 0.8 元/GB" (full-width colon), "价格
+# 仅为示例"; and "按使用流量计费均按照实例实际使用的出网流量后付费。可以通过设置带宽峰值" / "限制一定时间内出网流量的使用上限":
+# billed by the GB, the peak only bounds it. Stored copy: find_string 'Source: https://help.aliyun.com/zh/ecs/public-ban',
+# id 55837048920.
+ALI_PUBLIC_BANDWIDTH = Source("https://help.aliyun.com/zh/ecs/public-bandwidth", READ, True)
+
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
           "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
 _S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
@@ -111,9 +121,10 @@ _S_TREDIS = "search docs/code: '云数据库 Redis 内存版 标准架构 按量
 _S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
 _S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
 _S_ECS = "search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only)"
-_S_ECS_DISK = "search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only)"
+_S_ECS_DISK = ("search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only); "
+               "help.aliyun.com/zh/ecs/block-storage-devices (stored copy) prices only ESSD PL0/PL1 in cn-hangzhou, by example")
 _S_ECS_TRAFFIC = ("search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB', 'ECS 公网带宽计费 按使用流量 中国内地 元/GB' "
-                  "(third-party pages only, no stored Alibaba page)")
+                  "(third-party pages only); help.aliyun.com/zh/ecs/public-bandwidth (stored copy) gives cn-hangzhou only, by example")
 _S_OSS = ("search docs/pages: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格', 'OSS 存储费用 标准存储 本地冗余 单价' "
           "(metering API pages and third-party figures only)")
 _S_ACDN = "search docs/pages: '阿里云 CDN 流量 价格 中国内地' (no stored price page)"
@@ -172,10 +183,14 @@ PRICES: tuple[Price, ...] = (
     Price("alicloud", "instance:ecs.g7.large", "hour", 0.523, ("cn-hangzhou",), ALI_ECS_INSTANCE_TYPES,
           "pay-as-you-go; the page's worked example, 'for reference'"),
     *_instances("alicloud", ("ecs.c7.large", "ecs.c7.xlarge", "ecs.c7.2xlarge", "ecs.g7.large", "ecs.g7.xlarge", "ecs.g7.2xlarge"), _S_ECS),
+    Price("alicloud", "disk:cloud_essd", "GB-hour", 0.0021, ("cn-hangzhou",), ALI_BLOCK_STORAGE,
+          "pay-as-you-go, ESSD PL1 (the default level); the page's worked example, per GiB-hour"),
     *(Price("alicloud", f"disk:{t}", "GB-hour", None, ALL_REGIONS, _unverified(_S_ECS_DISK), "pay-as-you-go; cloud_essd at PL1")
       for t in ("cloud_essd", "cloud_ssd", "cloud_efficiency", "cloud_auto", "cloud_essd_entry")),
+    Price("alicloud", "traffic:public", "GB", 0.8, ("cn-hangzhou",), ALI_PUBLIC_BANDWIDTH,
+          "outbound, PayByTraffic; the page's worked example"),
     Price("alicloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC), "outbound, PayByTraffic"),
-    Price("alicloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC),
+    Price("alicloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, ALI_PUBLIC_BANDWIDTH,
           "PayByTraffic: billed by the GB, the cap only bounds it"),
     Price("alicloud", "bucket:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_OSS), "OSS standard, locally redundant"),
     Price("alicloud", "bucket:requests", "10k requests", None, ALL_REGIONS, _unverified(_S_OSS)),
