@@ -110,6 +110,11 @@ ALI_BLOCK_STORAGE = Source("https://help.aliyun.com/zh/ecs/block-storage-devices
 # id 55837048920.
 ALI_PUBLIC_BANDWIDTH = Source("https://help.aliyun.com/zh/ecs/public-bandwidth", READ, True)
 
+# Alibaba's 基础服务计费 page, 按流量计费 计费示例 "按流量计费的官网报价" table (元/GB): 中国内地-CN "0GB-10TB (含)" 0.24
+# (full-width brackets on the page), "以下仅为示例" / "实际价格以官网报价为准". Billed by where the visitor is, whatever the bucket's or VM's region. Stored copy:
+# find_string 'cdn/product-overview/billing-rules-of-basic-ser', id 55727025413.
+ALI_CDN_BASIC = Source("https://help.aliyun.com/zh/cdn/product-overview/billing-rules-of-basic-services", READ, True)
+
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
           "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
 _S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
@@ -194,7 +199,8 @@ PRICES: tuple[Price, ...] = (
           "PayByTraffic: billed by the GB, the cap only bounds it"),
     Price("alicloud", "bucket:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_OSS), "OSS standard, locally redundant"),
     Price("alicloud", "bucket:requests", "10k requests", None, ALL_REGIONS, _unverified(_S_OSS)),
-    Price("alicloud", "cdn:traffic", "GB", None, ALL_REGIONS, _unverified(_S_ACDN), "domestic scope"),
+    Price("alicloud", "cdn:traffic", "GB", 0.24, ALL_REGIONS, ALI_CDN_BASIC,
+          "domestic scope: visitors in 中国内地, first tier 0-10 TB a month; the page's '官网报价' example"),
     Price("alicloud", "lb:instance", "hour", 0.147, ALL_REGIONS, ALI_CLB_PAYG, "CLB pay-by-usage: 实例费"),
     Price("alicloud", "lb:ip-retention", "hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: 公网IP保有费"),
     Price("alicloud", "lb:lcu", "LCU-hour", None, ALL_REGIONS, _unverified(_S_SLB), "CLB pay-by-usage: capacity units"),
