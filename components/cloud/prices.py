@@ -116,27 +116,40 @@ ALI_PUBLIC_BANDWIDTH = Source("https://help.aliyun.com/zh/ecs/public-bandwidth",
 ALI_CDN_BASIC = Source("https://help.aliyun.com/zh/cdn/product-overview/billing-rules-of-basic-services", READ, True)
 
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
-          "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures")
-_S_BSSD = "qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD)"
+          "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures; "
+          "search code '标准型S5 按量计费 价格 S5.MEDIUM4 2核4GB 元/小时': qcloud-documents 购买CVM实例/CVM实例价格.md (monthly "
+          "prices of a retired 标准型 generation) and 2.国际站/云服务器价格_intl_cn.md (USD, older families), no S5")
+_S_BSSD = ("qcloud-documents 云硬盘/购买指导/价格总览.md@9aa6dcef lists 高性能, SSD, 增强型 SSD, 极速型 SSD but not 通用型 SSD (CLOUD_BSSD); "
+           "search code '通用型SSD云硬盘 价格 按量计费 元/GB/小时 CLOUD_BSSD', find_string '通用型SSD云硬盘' (SDK enums only)")
 _S_CLB = ("search docs/code: 'CLB 负载均衡 价格 按量计费', 'qcloud-documents 负载均衡 计费 实例费用' (InquiryLBPriceAll API page "
           "and an international-site notice in USD only); the instance fee was then found in qcloud-documents 负载均衡/购买指导, "
           "which says nothing of listeners and rules being free")
-_S_TPG = "search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 PostgreSQL 按量计费 价格 元/小时' (no price page stored)"
-_S_TREDIS = "search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages only)"
+_S_TPG = ("search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 PostgreSQL 按量计费 价格 元/小时'; qcloud-documents "
+          "数据库/云数据库PostgreSQL/2.购买指南/产品价格.md@101f33ea prices only a retired generation (高IO版 by memory, 包年包月 "
+          "only), not the POSTPAID cpu/memory shapes the program buys: not used")
+_S_TREDIS = ("search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages; Tencent's international page in "
+             "USD); qcloud-documents 数据库/云存储Redis/产品简介/产品定价.md@0dca9fd6 prices Redis 主从版/单机版/CKV by the GB-month "
+             "with tiered pay-as-you-go, not type 17 (Redis 7.0 standard architecture) the program buys: not used")
 _S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
 _S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
-_S_ECS = "search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only)"
+_S_ECS = ("search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only); "
+          "help.aliyun.com/zh/ecs/instance-types (stored copy) prices ecs.g7.large in cn-hangzhou only, by example")
 _S_ECS_DISK = ("search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only); "
                "help.aliyun.com/zh/ecs/block-storage-devices (stored copy) prices only ESSD PL0/PL1 in cn-hangzhou, by example")
 _S_ECS_TRAFFIC = ("search docs/pages: '阿里云 ECS 公网流量 按使用流量 元/GB', 'ECS 公网带宽计费 按使用流量 中国内地 元/GB' "
                   "(third-party pages only); help.aliyun.com/zh/ecs/public-bandwidth (stored copy) gives cn-hangzhou only, by example")
 _S_OSS = ("search docs/pages: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格', 'OSS 存储费用 标准存储 本地冗余 单价' "
-          "(metering API pages and third-party figures only)")
-_S_ACDN = "search docs/pages: '阿里云 CDN 流量 价格 中国内地' (no stored price page)"
-_S_SLB = ("search docs: 'SLB/CLB LCU 计费 按使用量', '传统型负载均衡CLB 按使用量计费 公网IP保有费 LCU 单价': the stored "
-          "pay-as-you-go page names LCU and 公网IP保有费 but its excerpt holds no figure for them")
-_S_RDS = "search docs: 'RDS PostgreSQL 价格 按量付费 pg.n2' (no stored price page)"
-_S_TAIR = "search docs: 'Tair/Redis 价格 按量 redis.shard.small.ce' (no stored price page)"
+          "(metering API pages and third-party figures only); the stored help.aliyun.com/zh/oss/storage-fees copy has no figure "
+          "(its prices are a widget), zh/oss/billing-examples is not stored; 0.12 元/GB/月 and 0.01 元/万次 (华东1) appear only in "
+          "an Alibaba technical-solution text stored without its address and in third-party notes: not used")
+_S_SLB = ("search docs: 'SLB/CLB LCU 计费 按使用量', '传统型负载均衡CLB 按使用量计费 公网IP保有费 LCU 单价', "
+          "'仅公网按量付费实例收取公网IP保有费 ... 元/小时': every stored copy of the pay-as-you-go page stops before the "
+          "公网IP保有费 and LCU figures; an older revision (document_detail/27692.htm) gives 0.02 元/小时 for the pre-2024-12 "
+          "实例费, which the newer revision says was renamed 公网IP保有费, without stating today's figure: not used")
+_S_RDS = ("search docs: 'RDS PostgreSQL 价格 按量付费 pg.n2', 'RDS PostgreSQL 计费项 按量付费 计费示例 ...' (DescribePrice API "
+          "pages only); find_string 'pg.n2.2c.2m' (Terraform examples only)")
+_S_TAIR = ("search docs: 'Tair/Redis 价格 按量 redis.shard.small.ce', 'Tair Redis 开源版 云原生 按量付费 计费示例' "
+           "(DescribePrice API pages only); find_string 'redis.shard.small.ce' (SDK and Terraform only)")
 _S_ALIDNS = "search docs: '云解析 DNS 免费版' (no stored price page)"
 _S_FREE_A = "search docs: '专有网络 VPC 免费', 'RAM 免费', '数字证书管理服务 上传证书 免费' (no stored page states it)"
 
