@@ -153,6 +153,34 @@ def test_dev_total_computed_by_hand_with_every_row_priced():
     assert est.total == pytest.approx(by_hand, abs=0.011)
 
 
+def test_alibaba_ha_prod_total_computed_by_hand_from_the_table():
+    """prod on Alibaba, ha, cn-hangzhou, real table: two VMs' ESSD disks, the CLB instance fee, the
+    traffic through the CLB and the CDN, by hand; the rest has no sourced price and is listed."""
+    est = _estimate(_plan("prod", "alicloud", "ha"), "alicloud")
+    a = DEFAULT_ASSUMPTIONS["prod"]
+
+    def p(item: str) -> float:
+        return price("alicloud", item, "cn-hangzhou").cny
+
+    by_hand = (2 * (80 + 200) * HOURS_PER_MONTH * p("disk:cloud_essd")  # two VMs, system + data disk, per GB-hour
+               + HOURS_PER_MONTH * p("lb:instance") + a["publicTrafficGb"] * p("traffic:public")
+               + a["cdnTrafficGb"] * p("cdn:traffic"))
+    assert est.total == pytest.approx(by_hand, abs=0.011)
+    assert sorted({line.item for line in est.unpriced}) == [
+        "bucket:requests", "bucket:storage", "instance:ecs.g7.xlarge", "lb:ip-retention", "lb:lcu",
+        "postgresql:instance", "postgresql:storage", "redis:instance"]
+
+
+def test_tencent_ha_adds_the_sourced_clb_instance_fee():
+    single = _estimate(_plan("dev", "tencentcloud"), "tencentcloud").total
+    ha = _estimate(_plan("dev", "tencentcloud", "ha"), "tencentcloud").total
+    # ha adds a second VM (its instance unpriced, its 50 + 50 GB CLOUD_PREMIUM priced) and the CLB's
+    # instance fee; the traffic moves from the VM to the CLB at the same per-GB price.
+    added = (HOURS_PER_MONTH * price("tencentcloud", "lb:instance", "ap-guangzhou").cny
+             + (50 + 50) * HOURS_PER_MONTH * price("tencentcloud", "disk:CLOUD_PREMIUM", "ap-guangzhou").cny)
+    assert ha - single == pytest.approx(added, abs=0.011)
+
+
 @pytest.mark.parametrize("cloud, before, after", [("tencentcloud", "S5.MEDIUM4", "S5.LARGE8"), ("alicloud", "ecs.c7.large", "ecs.c7.xlarge")])
 def test_instance_type_moves_the_estimate_by_the_table(cloud, before, after):
     region = "ap-guangzhou" if cloud == "tencentcloud" else "cn-hangzhou"
@@ -169,14 +197,17 @@ def test_data_disk_size_moves_the_estimate_by_the_sourced_price():
     assert b - a == pytest.approx(200 * HOURS_PER_MONTH * per_gb_hour, abs=0.011)
 
 
-def test_data_disk_size_on_alibaba_moves_by_the_table_and_is_unpriced_today():
-    a = _estimate(_plan("dev", "alicloud", dataDiskSize=50), "alicloud", PRICED).total
-    b = _estimate(_plan("dev", "alicloud", dataDiskSize=250), "alicloud", PRICED).total
-    assert b - a == pytest.approx(200 * HOURS_PER_MONTH * price("alicloud", "disk:cloud_essd", "cn-hangzhou", PRICED).cny, abs=0.011)
-    # With the real table the disk has no sourced price: the total does not move, the line says so.
-    real = _estimate(_plan("dev", "alicloud", dataDiskSize=250), "alicloud")
-    assert real.total == _estimate(_plan("dev", "alicloud", dataDiskSize=50), "alicloud").total
-    assert any(line.item == "disk:cloud_essd" and line.quantity == 250 * HOURS_PER_MONTH for line in real.unpriced)
+def test_data_disk_size_on_alibaba_moves_by_the_sourced_price_and_is_unpriced_elsewhere():
+    small, big = _plan("dev", "alicloud", dataDiskSize=50), _plan("dev", "alicloud", dataDiskSize=250)
+    # cn-hangzhou: ESSD PL1 is sourced (block-storage-devices' worked example), per GB-hour.
+    per_gb_hour = price("alicloud", "disk:cloud_essd", "cn-hangzhou").cny
+    assert _estimate(big, "alicloud").total - _estimate(small, "alicloud").total == pytest.approx(
+        200 * HOURS_PER_MONTH * per_gb_hour, abs=0.011)
+    # Another region has no sourced disk price: the total does not move, the line says so.
+    def there(result):
+        return estimate(result.resources, cloud="alicloud", environment="dev", region="cn-shanghai")
+    assert there(big).total == there(small).total
+    assert any(line.item == "disk:cloud_essd" and line.quantity == 250 * HOURS_PER_MONTH for line in there(big).unpriced)
 
 
 def test_topology_ha_adds_what_the_table_says():
