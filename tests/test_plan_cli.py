@@ -134,6 +134,43 @@ def test_a_stack_file_the_pulumi_cli_refuses_is_refused_in_one_line(tmp_path, ca
     assert re.search(r"Pulumi\.dev\.yaml:\d+:\d+", line)
 
 
+def test_a_tab_after_the_indent_is_refused_as_the_cli_words_it(tmp_path, capsys):
+    # pulumi v3.274.1 `pulumi config` on this file: "yaml: line 4: found a tab character that
+    # violates indentation"
+    bad = DEV.replace("\n  xqfc:region:", "\n \txqfc:region:", 1)
+    assert bad != DEV
+    root = _project_copy(tmp_path, stack_text=bad)
+    line = _one_line_error(_main(root, tmp_path, capsys), "Pulumi.dev.yaml:4:", "violates indentation")
+    assert "\t" not in line
+
+
+@pytest.mark.parametrize("tabbed, region", [
+    # pulumi v3.274.1 `pulumi config` accepts both (yaml.v3, like libyaml, allows a tab as a
+    # separator inside a line); PyYAML's pure-Python scanner refuses both.
+    ("  xqfc:region:\tap-guangzhou", "ap-guangzhou"),
+    ("  xqfc:region: ap-\tguangzhou", "ap-\tguangzhou"),
+], ids=["tab-after-colon", "tab-in-value"])
+def test_a_tab_the_cli_accepts_is_accepted(tmp_path, tabbed, region):
+    import yaml
+
+    from components.plan.stack_config import read_stack_config
+
+    assert yaml.__with_libyaml__, "the pinned PyYAML wheel ships libyaml; without it tabs are refused that the CLI accepts"
+    assert "  xqfc:region: ap-guangzhou\n" in DEV
+    root = _project_copy(tmp_path, stack_text=DEV.replace("  xqfc:region: ap-guangzhou", tabbed, 1))
+    config, _ = read_stack_config(root, "dev")
+    assert config["xqfc:region"] == region
+
+
+def test_a_stack_file_rewritten_between_two_reads_is_read_again(tmp_path):
+    from components.plan.stack_config import read_stack_config
+
+    root = _project_copy(tmp_path)
+    assert read_stack_config(root, "dev")[0]["xqfc:environment"] == "dev"
+    (root / "Pulumi.dev.yaml").write_text(DEV.replace("xqfc:environment: dev", "xqfc:environment: staging", 1))
+    assert read_stack_config(root, "dev")[0]["xqfc:environment"] == "staging"
+
+
 def test_a_duplicate_key_in_pulumi_yaml_is_refused_in_one_line(tmp_path, capsys):
     project = (ROOT / "Pulumi.yaml").read_text().replace("\nconfig:\n", "\nname: other\nconfig:\n", 1)
     root = _project_copy(tmp_path, project_text=project)

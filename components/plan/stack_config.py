@@ -8,11 +8,16 @@ real value.
 The files are read as strictly as the CLI reads them: it parses Pulumi.yaml and
 Pulumi.<stack>.yaml with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go,
 yamlMarshaler.Unmarshal), which refuses a tab indent and a key given twice in one mapping.
-PyYAML refuses the first but silently keeps the last of duplicate keys, so duplicates are
-refused here by hand.
+yaml.v3 is a Go port of libyaml, so the files are parsed with libyaml (PyYAML's CSafeLoader):
+it accepts and refuses the same tabs as the CLI, in the CLI's words ("found character that cannot
+start any token" for a tab indent; a tab inside a value or after a colon is accepted, which
+PyYAML's pure-Python scanner refuses). libyaml, like PyYAML, silently keeps the last of duplicate
+keys, so duplicates are refused here by hand. Each file's text is parsed once per process.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -33,7 +38,12 @@ class StackConfigError(ValueError):
     """A stack or project file the Pulumi CLI would refuse; the message names the file."""
 
 
-class _StrictLoader(yaml.SafeLoader):
+# The pure-Python loader only where PyYAML was built without libyaml: it is slower and refuses a
+# few tabs the CLI accepts (tests/test_plan_cli.py checks that the pinned wheel has libyaml).
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -49,14 +59,21 @@ class _StrictLoader(yaml.SafeLoader):
 
 def load_yaml_file(path: Path) -> Any:
     """Parse one of the project's Pulumi files, or raise StackConfigError naming it."""
+    # A copy: callers may change what they get without changing the next caller's.
+    return copy.deepcopy(_parse(path.name, path.read_text()))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(name: str, text: str) -> Any:
+    # Keyed by the text, not the path: a file rewritten between two reads is parsed again.
     try:
-        return yaml.load(path.read_text(), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise StackConfigError(f"{path.name}{where}: invalid YAML: {err.problem or err.context}") from None
+        raise StackConfigError(f"{name}{where}: invalid YAML: {err.problem or err.context}") from None
     except yaml.YAMLError as err:
-        raise StackConfigError(f"{path.name}: invalid YAML: {' '.join(str(err).split())}") from None
+        raise StackConfigError(f"{name}: invalid YAML: {' '.join(str(err).split())}") from None
 
 
 def _as_config_string(value: Any) -> str:
