@@ -8,15 +8,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: plan test e2e coverage deps dev-deps tools lint clean bench-backup mutation mutation-ci
+.PHONY: plan test test-slow bench-plan e2e coverage deps dev-deps tools lint clean bench-backup mutation mutation-ci
 
+# scripts/venv.sh: a fresh clone links a venv cached per requirement set (~/.cache/xqfc/venv).
 $(VENV)/.runtime: requirements.txt
-	python3 -m venv $(VENV)
-	$(PIP) install -q --disable-pip-version-check -r requirements.txt
+	bash scripts/venv.sh $(VENV)
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
+	bash scripts/venv.sh $(VENV) dev
 	touch $@
 
 deps: $(VENV)/.runtime
@@ -28,8 +28,21 @@ tools:
 plan: deps
 	$(PY) -m components.plan --stack $(STACK) $(if $(CLOUD),--cloud $(CLOUD))
 
+# Workers of pytest-xdist, one per core; whole files go to one worker, so each file's servers
+# and plans start once. TEST_WORKERS=0 runs in this process. The tests marked `slow` (minutes
+# of real servers or whole-suite subprocesses, pytest.ini) are `make test-slow`; CI runs both.
+TEST_WORKERS ?= auto
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: dev-deps tools
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) -m "not e2e and not slow" $(PYTEST_ARGS)
+
+test-slow: dev-deps tools
+	$(PY) -m pytest -q $(XDIST) -m "slow and not e2e" $(PYTEST_ARGS)
+
+# Offline plan time against a bare import of the SDKs each stack uses (a benchmark, not a test).
+bench-plan: deps
+	$(PY) scripts/bench_plan.py $(BENCH_PLAN_ARGS)
 
 # The platform applied to this machine for real (root; README "What runs for real"): the real
 # Pulumi CLI and language host, a real Docker engine, local images, a private registry, the

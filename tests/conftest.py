@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
+import os
+import pickle
+from pathlib import Path
 
 import pytest
 
@@ -9,12 +14,40 @@ from components.settings import CLOUDS
 
 STACKS = ("dev", "staging", "prod")
 
+# Under pytest-xdist (make test), a folder all workers of this run share: a plan one worker ran
+# is read by the others instead of run again. None in a single process.
+_SHARED_PLANS: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _share_plans_between_workers(request, tmp_path_factory):
+    global _SHARED_PLANS
+    if hasattr(request.config, "workerinput"):
+        # Each worker's basetemp is <run folder>/popen-gwN; the run folder is the workers' own,
+        # made afresh for each run (pytest-xdist's documented way to share session data).
+        _SHARED_PLANS = tmp_path_factory.getbasetemp().parent / "xqfc-plans"
+        _SHARED_PLANS.mkdir(exist_ok=True)
+    yield
+    _SHARED_PLANS = None
+
 
 @functools.lru_cache(maxsize=None)
 def _plan(stack: str, cloud: str, overrides: tuple = ()) -> PlanResult:
     # Every cloud runs from the same stack file plus the example switch overrides
     # (components/plan/switch.py), exactly what `make plan STACK=<s> --cloud <c>` does.
-    return run_stack_on(stack, cloud, dict(overrides))
+    if _SHARED_PLANS is None:
+        return run_stack_on(stack, cloud, dict(overrides))
+    path = _SHARED_PLANS / hashlib.sha256(repr((stack, cloud, overrides)).encode()).hexdigest()[:32]
+    with open(path.with_suffix(".lock"), "w") as lock:
+        # One worker runs a plan while another that wants it waits, then reads it.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return pickle.loads(path.read_bytes())  # noqa: S301 (written by this run's workers)
+        result = run_stack_on(stack, cloud, dict(overrides))
+        partial = path.with_suffix(f".{os.getpid()}")
+        partial.write_bytes(pickle.dumps(result))
+        partial.replace(path)
+        return result
 
 
 @pytest.fixture(params=[(s, c) for c in CLOUDS for s in STACKS], ids=lambda p: f"{p[0]}-{p[1]}")

@@ -36,7 +36,8 @@ from tests.tools import free_port
 
 # aiosmtpd warns about AUTH without its own TLS on the SMTPS listener, whose connection is TLS
 # from the first byte (asyncio ssl transport): nothing to act on.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+# slow: builds Alertmanager from source on a cold cache, then waits on real deliveries (make test-slow).
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 
 REPO = Path(__file__).resolve().parent.parent
 ALERTNAME = "XqfcDeliveryProbe"

@@ -24,6 +24,9 @@ from components.backup.store import Store, StoreSettings
 from tests.pg_cluster import TempCluster, free_port
 from tests.tools import postgres_bindir, require_tool
 
+# slow: a real PostgreSQL, Redis and moto S3, backups of thousands of rows (make test-slow).
+pytestmark = pytest.mark.slow
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUCKET = "xqfc-backups-test"
 
