@@ -3,7 +3,7 @@
 # `scripts/venv.sh VENV dev` requirements-dev.txt (which includes it).
 #
 # A VENV that exists (a folder or a link) is installed into in place, as it always was. A missing
-# one is linked to a venv under ${XDG_CACHE_HOME:-~/.cache}/xqfc/venv/<key>, keyed by the Python
+# one is linked to a venv under ${XQFC_CACHE:-~/.cache/xqfc}/venv/<key>, keyed by the Python
 # version and both requirement files and built there once with every dev requirement: a fresh
 # clone (CI clones afresh for every run) on a machine that built it pays nothing.
 # XQFC_VENV_CACHE=0 builds VENV itself.
@@ -23,7 +23,7 @@ if [ -f "$venv/.xqfc-key" ] && [ "$(cat "$venv/.xqfc-key")" = "$key" ]; then
 fi
 
 if [ ! -e "$venv" ] && [ "${XQFC_VENV_CACHE:-1}" != 0 ]; then
-  cached="${XDG_CACHE_HOME:-$HOME/.cache}/xqfc/venv/$key"
+  cached="${XQFC_CACHE:-$HOME/.cache/xqfc}/venv/$key"
   mkdir -p "$(dirname "$cached")"
   # One builder at a time; a venv is not relocatable, so it is built where it stays, and only
   # a finished one carries its key.
