@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
 import os
 import pickle
@@ -29,10 +28,31 @@ def _share_plans_between_workers(request, tmp_path_factory):
         _SHARED_PLANS.mkdir(exist_ok=True)
     yield
     _SHARED_PLANS = None
+    # Every test of the session reads the same plan objects: one that changed a plan would
+    # change what later tests see (and differ between one process and xdist's workers).
+    changed = [key for key, (result, digest) in _HANDED_OUT.items() if _digest(result) != digest]
+    assert not changed, f"a test changed the shared plan(s) {changed}: copy a plan's data before changing it"
 
 
-@functools.lru_cache(maxsize=None)
+# (stack, cloud, overrides) -> the plan handed to every test that asks, and its digest then.
+_HANDED_OUT: dict[tuple, tuple[PlanResult, bytes]] = {}
+
+
+def _digest(result: PlanResult) -> bytes:
+    # Stable for one object; two runs of the same plan may pickle differently (shared strings).
+    return hashlib.sha256(pickle.dumps(result)).digest()
+
+
 def _plan(stack: str, cloud: str, overrides: tuple = ()) -> PlanResult:
+    # One key for `_plan(s, c)` and `_plan(s, c, ())`: the `plan` fixture and `plan_of` share.
+    key = (stack, cloud, tuple(overrides))
+    if key not in _HANDED_OUT:
+        result = _run_or_share(*key)
+        _HANDED_OUT[key] = (result, _digest(result))
+    return _HANDED_OUT[key][0]
+
+
+def _run_or_share(stack: str, cloud: str, overrides: tuple) -> PlanResult:
     # Every cloud runs from the same stack file plus the example switch overrides
     # (components/plan/switch.py), exactly what `make plan STACK=<s> --cloud <c>` does.
     if _SHARED_PLANS is None:
@@ -67,3 +87,4 @@ def plan_of():
         return _plan(stack, cloud, tuple(sorted(overrides.items())))
 
     return get
+
