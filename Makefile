@@ -1,6 +1,8 @@
 # Two entry points that work on a fresh machine:
 #   make plan STACK=prod   offline plan of one stack under Pulumi's mocks (no cloud, no CLI)
-#   make test              every test, after installing the tools the tests drive
+#   make check             every test: lint, the fast suite, the slow suite, the mutation gate and
+#                          the real-engine e2e (what CI runs, .ci/run), installing what each needs
+#   make test              the fast suite alone (minutes), after installing the tools the tests drive
 SHELL := /bin/bash
 STACK ?= dev
 CLOUD ?=
@@ -8,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: plan test test-slow bench-plan e2e coverage deps dev-deps tools lint clean bench-backup mutation mutation-ci
+.PHONY: plan check test test-slow bench-plan e2e coverage deps dev-deps tools lint clean bench-backup mutation mutation-ci
 
 # scripts/venv.sh: a fresh clone links a venv cached per requirement set (~/.cache/xqfc/venv).
 $(VENV)/.runtime: requirements.txt
@@ -36,6 +38,14 @@ XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: dev-deps tools
 	$(PY) -m pytest -q $(XDIST) -m "not e2e and not slow" $(PYTEST_ARGS)
+
+# Every test, in the order that fails fastest; CI's entry point (.ci/run) is this target.
+check:
+	$(MAKE) lint
+	$(MAKE) test
+	$(MAKE) test-slow
+	$(MAKE) mutation-ci
+	$(MAKE) e2e
 
 test-slow: dev-deps tools
 	$(PY) -m pytest -q $(XDIST) -m "slow and not e2e" $(PYTEST_ARGS)
