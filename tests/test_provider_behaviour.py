@@ -1,0 +1,95 @@
+"""Every container of every stack survives a refresh: each input is written in the form the
+engine returns and the docker provider reads back (components/runtime/provider_behaviour.py,
+issue 19). A refresh that reads back anything else makes the next `up` replace the container
+(or update it for ever); each finding names the container, the input and replace/update.
+
+The pure functions are checked against the sources' own examples and quirks."""
+from __future__ import annotations
+
+
+import pytest
+
+from components.runtime import provider_behaviour as pb
+from components.runtime.provider_behaviour import (
+    BEHAVIOURS, canonical_capabilities, canonical_capability, container_drift,
+    container_read_back, engine_log_opts, engine_security_opts, go_duration_string, read_back_cpus,
+    read_back_duration,
+)
+
+
+# --- the pure functions --------------------------------------------------------------------------
+
+def test_capabilities_take_the_clients_canonical_form():
+    # moby client/container_create.go normalizeCapabilities: upper-case, CAP_ prefix, unique, sorted; ALL stays.
+    assert canonical_capability("chown") == "CAP_CHOWN"
+    assert canonical_capability("CAP_SETUID") == "CAP_SETUID"
+    assert canonical_capability("all") == "ALL"
+    assert canonical_capabilities(["SETUID", "chown", "CAP_CHOWN"]) == ["CAP_CHOWN", "CAP_SETUID"]
+
+
+@pytest.mark.parametrize("kw, added", [
+    ({"pid_mode": "host"}, True),
+    ({"ipc_mode": "host"}, True),
+    ({"privileged": True}, True),
+    ({}, False),
+])
+def test_the_daemon_adds_label_disable_for_a_host_pid_or_ipc_namespace_or_privileged(kw, added):
+    # moby daemon/create.go generateSecurityOpt; a host network namespace is not among its cases.
+    assert ("label=disable" in engine_security_opts(["no-new-privileges:true"], **kw)) is added
+    assert engine_security_opts(["label=type:x"], pid_mode="host") == ["label=type:x"]
+
+
+def test_daemon_log_opts_merge_only_into_its_own_driver():
+    daemon = {"max-size": "20m", "max-file": "5"}
+    assert engine_log_opts({"max-size": "10m"}, "json-file", "json-file", daemon) == {"max-size": "10m", "max-file": "5"}
+    assert engine_log_opts({"tag": "x"}, "local", "json-file", daemon) == {"tag": "x"}
+
+
+@pytest.mark.parametrize("sent, read", [
+    ("0.5", "0.5"), ("1", "1.0"), ("1.0", "1.0"), ("2", "2.0"), ("1.5", "1.5"), ("0.25", "0.25"),
+    # nanoInt64ToDecimalString's quirks: nine zeros in the 9-decimal string means FloatString(1).
+    ("0.05", "0.1"), ("10", "10."),
+])
+def test_cpus_read_back_as_the_provider_formats_them(sent, read):
+    assert read_back_cpus(sent) == read
+
+
+def test_cpus_finer_than_a_nano_cpu_are_refused():
+    with pytest.raises(ValueError, match="too precise"):
+        read_back_cpus("0.0000000001")
+
+
+@pytest.mark.parametrize("sent, read", [
+    ("10s", "10s"), ("60s", "1m0s"), ("90s", "1m30s"), ("1h", "1h0m0s"), ("1.5s", "1.5s"), ("500ms", "500ms"),
+    ("0s", "0s"), ("1m30s", "1m30s"),
+])
+def test_healthcheck_durations_read_back_as_go_prints_them(sent, read):
+    assert read_back_duration(sent) == read
+
+
+def test_go_duration_string_small_units():
+    assert go_duration_string(1500) == "1.5µs"
+    assert go_duration_string(7) == "7ns"
+
+
+def test_an_input_missing_from_the_table_is_refused():
+    with pytest.raises(KeyError, match="no attribute 'gpus'"):
+        container_read_back({"name": "x", "gpus": "all"})
+
+
+def test_the_model_finds_todays_refresh_diffs():
+    # The two diffs the real providers showed after `pulumi refresh` (issue 19).
+    declared = {"capabilities": {"drops": ["ALL"], "adds": ["CHOWN", "SETUID"]},
+                "securityOpts": ["no-new-privileges:true"], "pidMode": "host", "networkMode": "host"}
+    found = {d.attribute: d for d in container_drift(declared)}
+    assert found["capabilities"].read == {"adds": ["CAP_CHOWN", "CAP_SETUID"], "drops": ["ALL"]}
+    assert found["securityOpts"].read == ["no-new-privileges:true", "label=disable"]
+    assert {d.action for d in found.values()} == {"replace"}
+
+
+def test_every_table_entry_names_its_source():
+    for b in BEHAVIOURS.values():
+        for a in b.attributes:
+            assert a.source.repo and a.source.path and a.source.function, (b.type_token, a.name)
+            assert a.read in (pb.ALWAYS, pb.IF_DECLARED, pb.IMPORT_ONLY, pb.NEVER), a
+            assert a.on_change in (pb.REPLACE, pb.UPDATE, pb.NONE), a
