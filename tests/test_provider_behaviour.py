@@ -6,12 +6,14 @@ issue 19). A refresh that reads back anything else makes the next `up` replace t
 The pure functions are checked against the sources' own examples and quirks."""
 from __future__ import annotations
 
+import json
 
 import pytest
+import yaml
 
 from components.runtime import provider_behaviour as pb
 from components.runtime.provider_behaviour import (
-    BEHAVIOURS, canonical_capabilities, canonical_capability, container_drift,
+    BEHAVIOURS, CONTAINER, EngineDefaults, canonical_capabilities, canonical_capability, container_drift,
     container_read_back, engine_log_opts, engine_security_opts, go_duration_string, read_back_cpus,
     read_back_duration,
 )
@@ -93,3 +95,46 @@ def test_every_table_entry_names_its_source():
             assert a.source.repo and a.source.path and a.source.function, (b.type_token, a.name)
             assert a.read in (pb.ALWAYS, pb.IF_DECLARED, pb.IMPORT_ONLY, pb.NEVER), a
             assert a.on_change in (pb.REPLACE, pb.UPDATE, pb.NONE), a
+
+
+# --- the program, every stack --------------------------------------------------------------------
+
+def engine_of(plan) -> EngineDefaults:
+    """The daemon defaults the stack's VM runs with: cloud-init's daemon.json; an existing host's
+    engine is the operator's (docs/existing-host.md), modelled as Docker's defaults like the e2e engine."""
+    cloud_init = plan.artifacts.get("cloud-init.yaml")
+    if not cloud_init:
+        return EngineDefaults()
+    doc = yaml.safe_load(cloud_init)
+    (entry,) = [f for f in doc["write_files"] if f["path"].endswith("/docker/daemon.json")]
+    return EngineDefaults.from_daemon_json(json.loads(entry["content"]))
+
+
+def refresh_findings(plan) -> list[str]:
+    engine = engine_of(plan)
+    return [f"{c.inputs['name']} {d}" for c in plan.of_type(CONTAINER) for d in container_drift(c.inputs, engine)]
+
+
+def test_every_container_survives_a_refresh(plan):
+    assert refresh_findings(plan) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_container_on_an_existing_host_survives_a_refresh(plan_of, stack):
+    assert refresh_findings(plan_of(stack, "ssh")) == []
+
+
+@pytest.mark.parametrize("cloud", ["tencentcloud", "alicloud"])
+def test_every_container_of_the_ha_topology_survives_a_refresh(plan_of, cloud):
+    assert refresh_findings(plan_of("prod", cloud, topology="ha")) == []
+
+
+def test_a_misspelt_capability_is_refused_before_any_resource():
+    from components.runtime.containers import Hardening
+    with pytest.raises(ValueError, match=r"CAP_CHOWN"):
+        Hardening(64, cap_add=("CHOWN",))
+
+
+def test_a_cloud_vm_merges_its_daemon_log_opts(plan_of):
+    engine = engine_of(plan_of("dev"))
+    assert dict(engine.log_opts), "cloud-init's daemon.json sets log-opts; the model must see them"

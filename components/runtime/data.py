@@ -115,7 +115,7 @@ class Postgres(pulumi.ComponentResource):
             **hardened(Hardening(
                 memory_mb=args.memory_mb,
                 init=False,
-                cap_add=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+                cap_add=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108
             )),
