@@ -138,3 +138,26 @@ def test_a_misspelt_capability_is_refused_before_any_resource():
 def test_a_cloud_vm_merges_its_daemon_log_opts(plan_of):
     engine = engine_of(plan_of("dev"))
     assert dict(engine.log_opts), "cloud-init's daemon.json sets log-opts; the model must see them"
+
+
+def test_no_remote_command_asks_sshd_for_environment_variables(plan):
+    # pulumi-command v1.2.1 remote/commandOutputs.go `run`: on update and delete it setenv's
+    # PULUMI_COMMAND_STDOUT/STDERR unless addPreviousOutputInEnv is false; the hardened sshd
+    # accepts no client variable, so every such run warned. `environment` would fail outright.
+    asking = [c.name for c in plan.of_type(pb.COMMAND)
+              if c.inputs.get("addPreviousOutputInEnv") is not False or c.inputs.get("environment")]
+    assert asking == []
+
+
+def test_sshd_stays_closed_to_client_environment_variables(plan_of):
+    assert "AcceptEnv" not in plan_of("dev").artifacts["cloud-init.yaml"]
+
+
+def test_docs_provider_behaviour_md_is_the_rendering_of_the_table():
+    from pathlib import Path
+
+    from components.runtime.provider_behaviour_doc import render_provider_behaviour_markdown
+    doc = Path(__file__).resolve().parents[1] / "docs" / "provider-behaviour.md"
+    assert doc.read_text() == render_provider_behaviour_markdown(), (
+        "docs/provider-behaviour.md is stale: .venv/bin/python -m components.runtime.provider_behaviour_doc "
+        "> docs/provider-behaviour.md")

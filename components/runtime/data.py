@@ -44,7 +44,7 @@ def restart_on_change(name: str, connection: remote.ConnectionArgs, container: d
     digest = pulumi.Output.unsecret(files.digest)
     return remote.Command(
         name,
-        connection=connection,
+        connection=connection, add_previous_output_in_env=False,
         create=pulumi.Output.concat("true files:", digest),
         update=pulumi.Output.concat("docker restart ", container.name, " >/dev/null # files:", digest),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),

@@ -100,7 +100,7 @@ class EdgeProxy(pulumi.ComponentResource):
         )
         self.reload = remote.Command(
             f"{name}-reload",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=f"docker exec {CONTAINER} nginx -t -q -c {CONF_DIR}/nginx.conf && docker exec {CONTAINER} nginx -s reload -c {CONF_DIR}/nginx.conf",
             triggers=[pulumi.Output.unsecret(self.files.digest)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),

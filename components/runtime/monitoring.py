@@ -338,7 +338,7 @@ class Monitoring(pulumi.ComponentResource):
             reload += " && docker kill -s HUP xqfc-promtail && docker restart xqfc-loki >/dev/null"
         self.reload = remote.Command(
             f"{name}-reload",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=reload,
             triggers=[self.files.digest],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())),
