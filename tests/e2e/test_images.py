@@ -173,3 +173,38 @@ def test_nginx_image_tests_each_stacks_config_without_a_warning(stack: str, tmp_
                  "-t", "-c", f"{CONF_DIR}/nginx.conf", check=False)
     assert out.returncode == 0, out.stderr
     assert [line for line in out.stderr.splitlines() if "[warn]" in line] == [], out.stderr
+
+
+def test_the_engine_returns_what_the_provider_behaviour_model_says(tmp_path: Path) -> None:
+    """The engine rules of components/runtime/provider_behaviour.py, on the real engine: the Docker
+    client (the CLI uses the same client package as the provider) canonicalises capabilities, the
+    daemon adds label=disable for a host pid namespace and twice the memory as swap, keeps tmpfs
+    options verbatim, stores durations in nanoseconds, and reports no gateway it was not given."""
+    from components.runtime import provider_behaviour as pb
+
+    image = CONTRACTS["node_exporter_image"].local_image
+    name = f"xqfc-readback-{uuid.uuid4().hex[:8]}"
+    docker("create", "--name", name, "--cap-drop", "all", "--cap-add", "chown", "--cap-add", "CAP_SETUID",
+           "--pid", "host", "--security-opt", "no-new-privileges:true", "--memory", "64m",
+           "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--health-cmd", "true", "--health-interval", "90s",
+           "--health-timeout", "5s", "--cpus", "0.5", image)
+    try:
+        host = json.loads(docker("inspect", name).stdout)[0]
+    finally:
+        docker("rm", "-f", name, check=False)
+    hc = host["HostConfig"]
+    assert hc["CapAdd"] == pb.canonical_capabilities(["chown", "CAP_SETUID"]) == ["CAP_CHOWN", "CAP_SETUID"]
+    assert hc["CapDrop"] == pb.canonical_capabilities(["all"]) == ["ALL"]
+    assert hc["SecurityOpt"] == pb.engine_security_opts(["no-new-privileges:true"], pid_mode="host")
+    assert hc["MemorySwap"] == 2 * hc["Memory"] == 128 * 1024 * 1024
+    assert hc["Tmpfs"] == {"/tmp": "rw,noexec,nosuid,size=64m"}
+    assert pb.go_duration_string(host["Config"]["Healthcheck"]["Interval"]) == pb.read_back_duration("90s") == "1m30s"
+    assert hc["NanoCpus"] == pb.parse_cpus("0.5")
+
+    net = f"xqfc-readback-{uuid.uuid4().hex[:8]}"
+    docker("network", "create", "--driver", "bridge", "--subnet", "172.31.254.0/24", "--ip-range", "172.31.254.128/25", net)
+    try:
+        ipam = json.loads(docker("network", "inspect", net).stdout)[0]["IPAM"]["Config"]
+    finally:
+        docker("network", "rm", net, check=False)
+    assert ipam == [{"Subnet": "172.31.254.0/24", "IPRange": "172.31.254.128/25"}]
