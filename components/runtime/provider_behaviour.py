@@ -18,15 +18,17 @@ for a container declared with `inputs` (Pulumi input names, as the plan records 
 update. tests/test_provider_behaviour.py holds every container of every stack to it;
 tests/e2e/applier.py (its refresh) maps `docker inspect` the same way.
 
-Sources, read at these versions (requirements.txt pins pulumi-docker 5.2.0; the newest tag in
-the pulumi/pulumi-docker mirror read is v5.1.0 (2026-06-26), whose `upstream` submodule is
-kreuzwerker/terraform-provider-docker 5074970c = v4.5.0, unchanged on its default branch since;
-the Engine is host_packages.ENGINE = 28.5.2, and the provider builds against
-github.com/docker/docker v28.5.2 and github.com/docker/cli v28.5.2, provider go.mod):
+Sources, read at these versions. The issue's real run used pulumi-docker 5.1.0, whose `upstream`
+submodule is kreuzwerker/terraform-provider-docker 5074970c = v4.5.0; its container, network,
+volume and image code is unchanged on that repository's default branch up to 2026-07-22.
+requirements.txt now pins pulumi-docker 5.2.0, released after the mirror read (its SDK has
+`device_cgroup_rules`, which v4.5.0 lacks, so it wraps a later upstream): UNVERIFIED that its
+read is the same. The Engine is host_packages.ENGINE = 28.5.2; the provider builds against
+github.com/docker/docker v28.5.2 and github.com/docker/cli v28.5.2 (its go.mod):
   TF   kreuzwerker/terraform-provider-docker@v4.5.0 internal/provider/
   PD   pulumi/pulumi-docker@v5.1.0 provider/resources.go
   MOBY moby/moby@v28.5.2
-  CLI  docker/cli opts/opts.go (ParseCPUs; unchanged across the v28 line)
+  CLI  docker/cli opts/opts.go ParseCPUs, read at 02761fdb (the provider's go.mod pins v28.5.2)
   BR   pulumi/pulumi-terraform-bridge@v3.133.0 (pulumi-docker v5.1.0's go.mod) pkg/tfbridge/provider.go
   CMD  pulumi/pulumi-command@v1.2.1 provider/pkg/provider/
 
@@ -43,7 +45,7 @@ from typing import Any
 
 TF = "kreuzwerker/terraform-provider-docker@v4.5.0"
 MOBY = "moby/moby@v28.5.2"
-CLI = "docker/cli@v28.5.2"
+CLI = "docker/cli@02761fdb"
 BRIDGE = "pulumi/pulumi-terraform-bridge@v3.133.0"
 PULUMI_DOCKER = "pulumi/pulumi-docker@v5.1.0"
 PULUMI_COMMAND = "pulumi/pulumi-command@v1.2.1"

@@ -37,7 +37,7 @@ container, the input and whether the next `up` would replace or update it.
 
 | short | what was read |
 |---|---|
-| TF | `{pb.TF}` (`upstream` submodule of {pb.PULUMI_DOCKER}; requirements.txt pins pulumi-docker 5.2.0, the newest release in the mirror read was v5.1.0 with the same upstream) |
+| TF | `{pb.TF}`: the `upstream` submodule of {pb.PULUMI_DOCKER}, the version the failing real run used; unchanged for these resources on the default branch up to 2026-07-22. requirements.txt pins pulumi-docker 5.2.0, released later and wrapping a later upstream (its SDK has `device_cgroup_rules`): not re-read, unverified |
 | MOBY | `{pb.MOBY}` (the VM's engine, `components/render/host_packages.py`; the provider's Go client is the same tag) |
 | CLI | `{pb.CLI}` `opts/opts.go` |
 | BR | `{pb.BRIDGE}` (pulumi-docker v5.1.0's go.mod) |
