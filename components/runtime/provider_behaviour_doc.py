@@ -61,10 +61,13 @@ PROGRAM = """## What the program does about it
 
 ## Not modelled
 
-- A zero health check field takes the image's HEALTHCHECK value (MOBY `daemon/commit.go` `merge`). The
-  stack declares interval, timeout, start period and retries; `start_interval` is left at 0s, which
-  reads back as 0s only while the image has no HEALTHCHECK with a start interval (the upstream images'
-  Dockerfiles in `docs/images.md` declare none; not re-checked per tag).
+- A zero health check field takes the image's HEALTHCHECK value (MOBY `daemon/commit.go` `merge`).
+  Wherever the stack declares a health check it sets interval, timeout, start period and retries
+  (`components/runtime/containers.py` `healthcheck`); `start_interval` stays 0s and reads back as 0s
+  unless the image's HEALTHCHECK sets `--start-interval`. Which upstream images have a HEALTHCHECK at
+  their pinned tags was not re-read (cAdvisor's has one, `tests/e2e/images/README.md`); the graph test
+  cannot see an image's HEALTHCHECK. A container with no declared health check keeps the image's
+  (the attribute is Optional+Computed).
 - An existing host's `daemon.json` is the operator's: its `log-opts` keys must be a subset of the
   stack's (`docs/existing-host.md`); the test models Docker's defaults there.
 - Why the first preview after a create shows no diff although create ends with the same read was not
