@@ -79,6 +79,16 @@ def test_an_input_missing_from_the_table_is_refused():
         container_read_back({"name": "x", "gpus": "all"})
 
 
+def test_a_network_declaring_less_than_the_daemon_reports_drifts():
+    # A gateway is reported only when given; a network that gave one and then stopped declaring it
+    # is replaced (ipam_config is a ForceNew set).
+    declared = {"name": "n", "ipamConfigs": [{"subnet": "172.30.9.0/24"}]}
+    read = {**pb.network_read_back(declared), "ipamConfigs": [{"subnet": "172.30.9.0/24", "gateway": "172.30.9.1"}]}
+    (d,) = pb.drift(pb.NETWORK_BEHAVIOUR, declared, read)
+    assert (d.attribute, d.action) == ("ipamConfigs", "replace")
+    assert pb.network_drift(declared) == []
+
+
 def test_the_model_finds_todays_refresh_diffs():
     # The two diffs the real providers showed after `pulumi refresh` (issue 19).
     declared = {"capabilities": {"drops": ["ALL"], "adds": ["CHOWN", "SETUID"]},
@@ -112,7 +122,8 @@ def engine_of(plan) -> EngineDefaults:
 
 def refresh_findings(plan) -> list[str]:
     engine = engine_of(plan)
-    return [f"{c.inputs['name']} {d}" for c in plan.of_type(CONTAINER) for d in container_drift(c.inputs, engine)]
+    found = [f"{c.inputs['name']} {d}" for c in plan.of_type(CONTAINER) for d in container_drift(c.inputs, engine)]
+    return found + [f"{n.inputs['name']} {d}" for n in plan.of_type(pb.NETWORK) for d in pb.network_drift(n.inputs)]
 
 
 def test_every_container_survives_a_refresh(plan):

@@ -559,6 +559,9 @@ def _comparable(attr: Attribute, value: Any, side: str) -> Any:
         return _healthcheck(value)
     if attr.name == "ports":
         return sorted((_port(p) for p in value), key=lambda p: (p["internal"], p["protocol"]))
+    if attr.name == "ipamConfigs":
+        return sorted(({k: c[k] for k in ("subnet", "ipRange", "gateway", "auxAddress") if c.get(k)} for c in value),
+                      key=lambda c: c.get("subnet", ""))
     if attr.name == "mounts":
         return sorted(value, key=lambda m: m["target"]) if side == "read" else sorted(
             ({"target": m["target"], "source": m.get("source"), "type": m["type"], "readOnly": bool(m.get("readOnly")),
@@ -596,3 +599,23 @@ def drift(behaviour: ResourceBehaviour, declared: dict[str, Any], read: dict[str
 def container_drift(inputs: dict[str, Any], engine: EngineDefaults = EngineDefaults()) -> list[Drift]:
     """What `pulumi refresh` then `pulumi preview` would show for a container declared with `inputs`."""
     return drift(CONTAINER_BEHAVIOUR, inputs, container_read_back(inputs, engine))
+
+
+def network_read_back(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The state a refresh holds for a network created from `inputs`: IPAM configs as given (the daemon
+    reports no gateway it was not given), the driver, internal; the daemon adds no labels."""
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        attr = NETWORK_BEHAVIOUR.attribute(name)
+        if value is None or attr.read in (NEVER, IMPORT_ONLY):
+            continue
+        if name == "ipamConfigs":
+            out[name] = [{k: c[k] for k in ("subnet", "ipRange", "gateway", "auxAddress") if c.get(k)} for c in value]
+        else:
+            out[name] = value
+    out.setdefault("driver", "bridge")
+    return out
+
+
+def network_drift(inputs: dict[str, Any]) -> list[Drift]:
+    return drift(NETWORK_BEHAVIOUR, inputs, network_read_back(inputs))
