@@ -146,6 +146,14 @@ def test_a_misspelt_capability_is_refused_before_any_resource():
         Hardening(64, cap_add=("CHOWN",))
 
 
+@pytest.mark.parametrize("cpus", [0.05, 10.0])
+def test_a_cpu_limit_the_provider_reads_back_otherwise_is_refused(cpus):
+    from components.runtime.containers import Hardening
+    with pytest.raises(ValueError, match="reads it back as"):
+        Hardening(64, cpus=cpus)
+    assert Hardening(64, cpus=0.5).cpus == 0.5
+
+
 def test_a_cloud_vm_merges_its_daemon_log_opts(plan_of):
     engine = engine_of(plan_of("dev"))
     assert dict(engine.log_opts), "cloud-init's daemon.json sets log-opts; the model must see them"

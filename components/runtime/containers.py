@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.runtime.provider_behaviour import canonical_capability, engine_security_opts
+from components.runtime.provider_behaviour import canonical_capability, engine_security_opts, read_back_cpus
 
 LOG_OPTS = {"max-size": "20m", "max-file": "5"}
 
@@ -44,6 +44,9 @@ class Hardening:
         if odd:
             raise ValueError(f"Hardening.cap_add {odd}: write capabilities as the engine returns them "
                              f"({[canonical_capability(c) for c in odd]}), or every refresh replaces the container")
+        if self.cpus and read_back_cpus(str(self.cpus)) != str(self.cpus):
+            raise ValueError(f"Hardening.cpus {self.cpus}: the docker provider reads it back as "
+                             f"{read_back_cpus(str(self.cpus))!r}, so every refresh would replace the container")
 
 
 def hardened(h: Hardening) -> dict[str, Any]:
