@@ -57,7 +57,19 @@ PROGRAM = """## What the program does about it
   provider prints them (`0.5`, `1.0`; never `0.05` or `10`, which read back as `0.1` and `10.`).
 - Every `remote.Command` sets `add_previous_output_in_env=False`: none of our `update`/`delete`
   commands reads `PULUMI_COMMAND_STDOUT`/`PULUMI_COMMAND_STDERR`, so the provider no longer asks sshd to
-  accept them and the hardened sshd keeps refusing every client variable (no `AcceptEnv`).
+  accept them and the hardened sshd keeps refusing every client variable (no `AcceptEnv`, which would
+  not reach an existing host's sshd anyway).
+
+### The first `pulumi up` after this change
+
+- Containers: run `pulumi refresh` first. The refreshed state already holds `CAP_` names and
+  `label=disable`, so the new program matches it and nothing is replaced. Without a refresh the state
+  still holds the old spelling and postgres, nginx, cAdvisor and node-exporter are replaced once.
+- Remote commands: `addPreviousOutputInEnv` is a new input of every `remote.Command`, so that `up`
+  updates each once (pulumi-command runs `update`, or `create` when there is none). That rewrites every
+  file (the same content), reloads nginx and Prometheus, re-runs the release script's deploy of the
+  current image, and restarts PostgreSQL and Redis once (`components/runtime/data.py`
+  `restart_on_change`): deploy it in a quiet hour.
 
 ## Not modelled
 
