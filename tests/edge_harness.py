@@ -230,10 +230,11 @@ class _SniConnection(http.client.HTTPSConnection):
     def __init__(self, port: int, sni: str, context: ssl.SSLContext, timeout: float):
         super().__init__("127.0.0.1", port, context=context, timeout=timeout)
         self._sni = sni
+        self._sni_context = context
 
     def connect(self) -> None:
         http.client.HTTPConnection.connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._sni)
+        self.sock = self._sni_context.wrap_socket(self.sock, server_hostname=self._sni)
 
 
 @dataclass(frozen=True)
