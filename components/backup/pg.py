@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .naming import check_name
 
 
-_SNAPSHOT_RE = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
+_SNAPSHOT_RE = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?\Z")
 
 
 class PgError(RuntimeError):

@@ -86,11 +86,24 @@ CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
 
 
 def zone_pattern(cloud: str, region: str) -> str:
-    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit."""
+    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit.
+    Anchored with \\Z: `$` would let a trailing newline through."""
     r = re.escape(region)
     if cloud == "tencentcloud":
-        return rf"^{r}-[1-9][0-9]?$"
-    return rf"^{r}[a-z]$" if region[-1].isdigit() else rf"^{r}-[a-z]$"
+        return rf"^{r}-[1-9][0-9]?\Z"
+    return rf"^{r}[a-z]\Z" if region[-1].isdigit() else rf"^{r}-[a-z]\Z"
+
+
+# The system disk under each of the kernel's block-device naming schemes, and its partitions: the
+# first disk of the VM is the one it boots from. virtio-blk names disks vda, vdb, ... (both clouds'
+# KVM instance families; Tencent CVM's data disks are /dev/vdb on, its system disk /dev/vda); Xen
+# paravirtual disks xvda, ... (Alibaba's older I/O-optimized families); virtio-scsi and SATA sda,
+# ...; NVMe nvme0n1, nvme1n1, ... with partitions p1, p2 (Alibaba's NVMe families, e.g. g7se, g8i).
+# Sources: Alibaba ECS "Overview" of disk initialization, device names of disks
+# (alibabacloud.com/help/en/ecs/user-guide/overview-27, updated 2024-08-27); Tencent CVM "初始化云硬盘"
+# (cloud.tencent.com/document/product/362/6734): system disk vda, data disks vdb on. Not verified on a
+# live VM of each family: a /dev/disk/by-id name that links to the system disk is not caught here.
+SYSTEM_DISK_RE = re.compile(r"/dev/(vda|xvda|sda|hda|nvme0n1)(p?[0-9]+)?")
 
 
 def zone_example(cloud: str, region: str) -> str:
@@ -173,16 +186,24 @@ class PlacementFields(Fields):
     @field_validator("data_disk_device")
     @classmethod
     def _device(cls, v: str) -> str:
-        if not re.fullmatch(r"/dev/[a-z0-9/]+", v):
-            raise ValueError("must be a block device path such as /dev/vdb")
+        if not re.fullmatch(r"/dev/[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*", v) or formats.climbs(v):
+            raise ValueError("must be a block device path such as /dev/vdb or /dev/disk/by-id/<id>")
+        if SYSTEM_DISK_RE.fullmatch(v):
+            raise ValueError(f"{v} is the system disk (or its partition) the VM boots from: cloud-init would format it; "
+                             "the data disk is the second disk, e.g. /dev/vdb (NVMe: /dev/nvme1n1)")
         return v
 
     @field_validator("data_mount_path")
     @classmethod
     def _mount(cls, v: str) -> str:
-        if not re.fullmatch(r"/[a-z0-9_/-]+", v) or v in ("/", "/usr", "/etc", "/var", "/boot"):
-            raise ValueError("must be an absolute path of its own such as /data")
-        return v.rstrip("/")
+        if not re.fullmatch(r"/[a-z0-9_-]+(/[a-z0-9_-]+)*/?", v):
+            raise ValueError("must be an absolute path such as /data (a-z, 0-9, _ and -, one / between folders)")
+        v = v.rstrip("/")
+        from components.settings.network import KERNEL_DIRS, SYSTEM_DIRS
+
+        if v in SYSTEM_DIRS or any(v.startswith(d + "/") for d in KERNEL_DIRS):
+            raise ValueError(f"{v} is the system's own folder: give the data disk a folder of its own such as /data")
+        return v
 
     @property
     def on_existing_host(self) -> bool:
