@@ -75,6 +75,9 @@ CASES = [
      "appImage", "image reference"),
     ("SSH key with a trailing newline inside", valid(sshPublicKey="ssh-ed25519 " + "A" * 68 + "\nssh-rsa " + "B" * 68),
      "sshPublicKey", "one OpenSSH public key line"),
+    # --- vmCpus sizes the CPU limits: it is the VM's, and appCpus fits it ----------------------------
+    ("vmCpus not the instance type's", valid(vmCpus="8"), "vmCpus", "S5.MEDIUM4 has 2 vCPUs"),
+    ("appCpus above the host's vmCpus", ssh_stack(appCpus="3"), "appCpus", "vmCpus"),
     # --- WeCom recipients need the corp that sends to them ---------------------------------------
     ("WeCom user without a corp id", valid(alertWecomToUser="@all"), "alertWecomToUser", "alertWecomCorpId"),
     ("WeCom department without a corp id", valid(alertWecomToParty="2"), "alertWecomToParty", "alertWecomCorpId"),

@@ -47,6 +47,8 @@ DISK_TYPES: dict[str, tuple[str, ...]] = {
 # (the CLI always applies schema defaults, so "unset" must be a value of its own), and ""
 # means "this cloud's default" below. `dockerRegistryMirror: none` turns the mirror off.
 NO_MIRROR = "none"
+# vCPUs assumed where neither vmCpus nor the catalog says: the clouds' default types have 2.
+DEFAULT_VM_CPUS = 2
 CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
     "tencentcloud": {
         "region": "ap-guangzhou",
@@ -134,6 +136,10 @@ class PlacementFields(Fields):
     data_mount_path: str = "/data"
     bandwidth_mbps: int = Field(5, ge=1, le=200)
     vm_memory_gb: int = Field(4, ge=2, le=512)
+    # Sizes each container's CPU limit (components/render/cpu_budget.py): Docker refuses a
+    # --cpus above the host's CPU count, and a limit at the whole VM would be no limit.
+    # 0: the instance type's vCPUs (components/cloud/catalog.py), DEFAULT_VM_CPUS when unknown.
+    vm_cpus: int = Field(0, ge=0, le=256)
 
     deletion_protection: bool = False
     tencent_app_id: str | None = None
@@ -213,6 +219,19 @@ class PlacementFields(Fields):
     def is_prod(self) -> bool:
         return self.environment == "prod"
 
+    @property
+    def vm_cpu_count(self) -> int:
+        """vCPUs of the VM: vmCpus, else the instance type's, else DEFAULT_VM_CPUS (cloud ssh, an uncatalogued type)."""
+        if self.vm_cpus:
+            return self.vm_cpus
+        if not self.on_existing_host:
+            from components.cloud.rules import instance_shape
+
+            shape = instance_shape(self.cloud, self.instance_type)
+            if shape is not None:
+                return shape.vcpus
+        return DEFAULT_VM_CPUS
+
 
 # --- cross-field checks -------------------------------------------------------------------
 
@@ -264,6 +283,20 @@ def prod_deletion_protection(s: Settings, ctx: Context) -> list[Problem]:
 def mount_is_not_device(s: Settings, ctx: Context) -> list[Problem]:
     if s.data_mount_path == s.data_disk_device:
         return [Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device")]
+    return []
+
+
+def cpus_of_the_vm(s: Settings, ctx: Context) -> list[Problem]:
+    """A vmCpus that is set is the instance type's vCPU count; on an existing host appCpus fits it
+    (on a cloud the cloud rules hold appCpus to the instance type)."""
+    from components.cloud.rules import instance_shape
+
+    shape = None if s.on_existing_host else instance_shape(s.cloud, s.instance_type)
+    if s.vm_cpus and shape is not None and s.vm_cpus != shape.vcpus:
+        return [Problem("vmCpus", s.vm_cpus, f"{s.instance_type} has {shape.vcpus} vCPUs: set vmCpus to {shape.vcpus}, "
+                        "or 0 to take the instance type's")]
+    if s.on_existing_host and s.app_cpus > s.vm_cpu_count:
+        return [Problem("appCpus", s.app_cpus, f"at most vmCpus ({s.vm_cpu_count}): Docker refuses a --cpus above the host's CPUs")]
     return []
 
 
