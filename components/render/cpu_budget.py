@@ -32,7 +32,13 @@ def cpu_limit(role: str, vm_cpus: int) -> float:
         raise ValueError(f"vm_cpus must be at least 1, not {vm_cpus}")
     share = SHARES[role] * vm_cpus
     # At most the VM minus a tenth of a core, so a runaway container leaves the others something.
-    return round(min(max(share, FLOOR), vm_cpus - 0.1 if vm_cpus > 1 else 0.9), 2)
+    limit = round(min(max(share, FLOOR), vm_cpus - 0.1 if vm_cpus > 1 else 0.9), 2)
+    # The provider reads NanoCpus back as a decimal string (terraform-provider-docker v4.5.0,
+    # internal/provider/helpers.go nanoInt64ToDecimalString) and `cpus` is ForceNew: 10, 20, 30 ...
+    # read back as "10." and would differ from "10.0" on every refresh, replacing the container.
+    if limit >= 10 and limit % 10 == 0:
+        limit -= 0.5
+    return limit
 
 
 def cpu_budget(vm_cpus: int, roles: tuple[str, ...] | None = None) -> dict[str, float]:

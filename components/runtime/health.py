@@ -6,7 +6,10 @@ test checks every live container reaches `healthy`. Liveness, not readiness: eac
 service's own cheapest "am I up" endpoint, so a slow dependency does not mark it unhealthy.
 
 Timing: Docker runs the first probe one `interval` after the start and counts no failure during
-`start_period`; a container is unhealthy after `retries` failures in a row. The start period is
+`start_period`; a container is unhealthy after `retries` failures in a row. Durations are written
+as Go's time.Duration.String() prints them ("2m0s", not "120s"): the provider reads them back that
+way (terraform-provider-docker v4.5.0 resource_docker_container_funcs.go, the healthcheck block of
+the read), and any other spelling is a diff on every refresh. The start period is
 sized from what the service does before it answers (below, per probe); the interval is 30 s (a
 probe is one wget of a local page, and nothing restarts on `unhealthy`: it is a signal for the
 operator, `docker ps` and the e2e); timeouts are 5 s, far above a local page's milliseconds even
@@ -62,14 +65,14 @@ def _get(url: str) -> str:
 
 PROBES: dict[str, Probe] = {
     "prometheus": Probe(
-        "prometheus_image", _get("http://127.0.0.1:9090/-/healthy"), "60s",
+        "prometheus_image", _get("http://127.0.0.1:9090/-/healthy"), "1m0s",
         "/-/healthy answers once the web server listens, before the WAL replay (prometheus web/web.go: "
         "not behind testReady); the config load and web start take seconds"),
     "alertmanager": Probe(
         "alertmanager_image", _get("http://127.0.0.1:9093/-/healthy"), "30s",
         "reads its config and the notification log from its volume: seconds"),
     "grafana": Probe(
-        "grafana_image", _get("http://127.0.0.1:3000/api/health"), "120s",
+        "grafana_image", _get("http://127.0.0.1:3000/api/health"), "2m0s",
         "the first start runs every database migration into the empty SQLite database before the HTTP "
         "server starts (tens of seconds, more on a throttled CPU); later starts take seconds"),
     "node-exporter": Probe(
@@ -77,7 +80,7 @@ PROBES: dict[str, Probe] = {
         "a Go binary that listens at once; in the host's network it listens on the monitoring bridge's "
         "gateway address only, so the probe asks there"),
     "cadvisor": Probe(
-        "cadvisor_image", _get("http://127.0.0.1:8080/healthz"), "60s",
+        "cadvisor_image", _get("http://127.0.0.1:8080/healthz"), "1m0s",
         "the image's own HEALTHCHECK asks /healthz (deploy/Dockerfile@v0.52.1); the first housekeeping of "
         "every container's cgroup stats comes first"),
     "postgres-exporter": Probe(
@@ -87,7 +90,7 @@ PROBES: dict[str, Probe] = {
         "blackbox_exporter_image", _get("http://127.0.0.1:9115/-/healthy"), "20s",
         "reads its modules file and listens at once"),
     "loki": Probe(
-        "loki_image", _get("http://127.0.0.1:3100/ready"), "120s",
+        "loki_image", _get("http://127.0.0.1:3100/ready"), "2m0s",
         "/ready waits for the ingester to join its ring and then 15 s more (min_ready_duration) after WAL replay"),
 }
 
