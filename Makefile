@@ -57,9 +57,14 @@ MUTATION_JOBS ?= 2
 mutation-ci: dev-deps
 	$(PY) scripts/mutation.py --fast -j $(MUTATION_JOBS) --group guardrails --group firewall --group backup $(MUTATION_ARGS)
 
+# mypy reads its trees and strictness from pyproject.toml. zizmor runs offline (no GitHub API,
+# so no token) and fails on medium and high findings; the low ones it reports today are style
+# hints ("self-repository": write local actions as `$/...`), not security findings.
 lint: dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/yamllint -s -c .yamllint.yml .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/zizmor --offline --min-severity medium .
 
 clean:
 	rm -rf build .pytest_cache

@@ -23,8 +23,10 @@ class Host:
     ssh_port: int
     # The VM resource, so that whatever runs on the host can depend on it (None: a host that
     # exists already, cloud ssh).
-    resource: pulumi.Resource | None
+    resource: pulumi.CustomResource | None
     zone: str = ""
+    # The OS hostname (settings.host_name): what node-exporter, logs and alerts call this host.
+    hostname: str = ""
     # Shell run over SSH before Docker is used; prints the Docker version (render/host_readiness.py).
     ready_check: str = field(default_factory=cloud_init_ready)
 
@@ -67,6 +69,25 @@ class Certificate:
     cdn_certificate_id: pulumi.Output[str] | None  # None when the CDN is off
 
 
+# libpq connection keywords for the managed database of the ha topology
+# (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS, read
+# 2026-12-04). When a zone is lost the old primary does not close its connections: without
+# these, a pooled connection waits on the kernel's retransmissions (about 15 minutes) before
+# the app's pool_pre_ping notices. tcp_user_timeout fails unacknowledged data after 10 s;
+# keepalives find an idle dead connection within 15 + 3 x 5 s. Then the client reconnects to the
+# same address, which the cloud has moved to the standby (docs/ha.md, "What a user sees").
+MANAGED_DB_CLIENT_PARAMS: tuple[tuple[str, str], ...] = (
+    ("keepalives", "1"), ("keepalives_idle", "15"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+)
+
+
+def database_url(user: str, password: str, host: str, port: int | str, name: str,
+                 params: tuple[tuple[str, str], ...] = MANAGED_DB_CLIENT_PARAMS) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params)
+    return f"postgresql://{user}:{password}@{host}:{port}/{name}" + (f"?{query}" if query else "")
+
+
 @dataclass(frozen=True)
 class DatabaseEndpoint:
     """The managed PostgreSQL of the ha topology, reachable from the app hosts only."""
@@ -79,8 +100,8 @@ class DatabaseEndpoint:
 
     @property
     def url(self) -> pulumi.Output[str]:
-        return pulumi.Output.secret(pulumi.Output.concat(
-            "postgresql://", self.user, ":", self.password, "@", self.host, ":", pulumi.Output.from_input(self.port).apply(str), "/", self.name,
+        return pulumi.Output.secret(pulumi.Output.all(self.password, self.host, self.port).apply(
+            lambda a: database_url(self.user, a[0], a[1], a[2], self.name)
         ))
 
 

@@ -9,6 +9,7 @@ imports Pulumi, so the pack's environment only needs the standard library and th
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -44,9 +45,13 @@ BUCKET_ENCRYPTION = {"AES256", "KMS", "SM4", "cos/kms"}
 
 
 class _Registered(Protocol):
-    type: str
-    name: str
-    inputs: Inputs
+    # Read-only members, so a frozen record (the policy pack's) fits as well as a plan's Registration.
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Inputs: ...
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -311,6 +316,26 @@ def alicloud_buckets_complete(resources: Iterable[_Registered], env: str) -> lis
 
 
 STACK_RULES = (backups_scheduled, alicloud_buckets_complete)
+
+
+# --- budget: (resources, the stack's config) -> violations -----------------------------------
+
+
+def monthly_budget(resources: Iterable[_Registered], config: Mapping[str, str]) -> list[str]:
+    """The stack's monthly estimate stays within monthlyBudgetCny (components/cost_estimate.py)."""
+    from components.cost_estimate import budget_message, estimate, over_budget
+
+    budget = int(config.get("xqfc:monthlyBudgetCny") or 0)
+    if not budget:
+        return []
+    try:
+        est = estimate(resources, cloud=config.get("xqfc:cloud") or "tencentcloud", environment=config["xqfc:environment"],
+                       assumptions=json.loads(config.get("xqfc:costAssumptions") or "{}"))
+    except (LookupError, TypeError, ValueError) as err:
+        # A budget that cannot be checked is not met: the engine handed an input the estimate needs as
+        # unknown or missing, or a resource type has no price mapping.
+        return [f"xqfc:monthlyBudgetCny = {budget}: the estimate could not be made ({err}); the budget is not checked, so it is refused"]
+    return [f"xqfc:monthlyBudgetCny = {budget}: {budget_message(budget, est)}"] if over_budget(budget, est) else []
 
 
 def check_stack(resources: Iterable[_Registered], stack_env: str = PROD) -> list[str]:

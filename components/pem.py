@@ -9,7 +9,6 @@ import datetime as dt
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtensionOID
 
 
 def certificate_problems(cert_pem: str, key_pem: str, names: list[str], now: dt.datetime | None = None) -> dict[str, str]:
@@ -38,7 +37,7 @@ def certificate_problems(cert_pem: str, key_pem: str, names: list[str], now: dt.
         problems["tlsCertificatePem"] = f"expired on {leaf.not_valid_after_utc:%Y-%m-%d}"
     else:
         try:
-            san = leaf.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+            san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             covered = san.get_values_for_type(x509.DNSName)
         except x509.ExtensionNotFound:
             covered = []

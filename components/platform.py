@@ -1,6 +1,7 @@
 """The whole platform of one stack: the cloud foundation and what runs on it."""
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import pulumi
@@ -13,9 +14,9 @@ from components.runtime.monitoring import NODE_EXPORTER_PORT
 from components.settings import Secrets, Settings
 
 
-def cloud_init_spec(s: Settings) -> CloudInitSpec:
+def cloud_init_spec(s: Settings, hostname: str | None = None) -> CloudInitSpec:
     return CloudInitSpec(
-        hostname=f"xqfc-{s.environment}",
+        hostname=hostname or s.host_name(0),
         deploy_user=s.deploy_user,
         ssh_public_keys=(s.ssh_public_key,),
         admin_cidrs=tuple(s.admin_cidrs),
@@ -32,17 +33,23 @@ class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, settings: Settings, secrets: Secrets, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:platform:Platform", name, None, opts)
         self.settings = settings
-        self.user_data = render_cloud_init(cloud_init_spec(settings))
-        self.foundation = build_foundation(f"{name}", settings, self.user_data, pulumi.ResourceOptions(parent=self))
+        # Each host's user data names it: cloud-init sets the OS hostname from it on every boot,
+        # so one shared user data would give every host the first one's name.
+        def user_data(hostname: str) -> str:
+            return render_cloud_init(cloud_init_spec(settings, hostname))
+
+        self.foundation = build_foundation(f"{name}", settings, user_data, pulumi.ResourceOptions(parent=self))
         # One runtime per app host. The first keeps the single-VM names (and carries monitoring
         # and backups); each later host releases only after the one before it (rolling).
         self.runtimes: list[HostRuntime] = []
         for i, host in enumerate(self.foundation.hosts):
             previous = (self.runtimes[-1].app.release,) if self.runtimes else ()
+            # One SECRET_KEY for every host: a session signed on one host must verify on the next.
+            shared_key = self.runtimes[0].app.secret_key_value if self.runtimes else None
             self.runtimes.append(HostRuntime(
                 f"{name}-host" if i == 0 else f"{name}-host{i + 1}",
                 HostRuntimeArgs(settings, secrets, self.foundation, public_url=self.site_url, host=host, primary=i == 0,
-                                release_after=previous),
+                                release_after=previous, app_secret_key=shared_key),
                 pulumi.ResourceOptions(parent=self),
             ))
         self.runtime = self.runtimes[0]
@@ -58,20 +65,26 @@ class Platform(pulumi.ComponentResource):
         from components.runtime.monitoring import HOST_DIR as MON_DIR
 
         rt = self.runtime
+        mon, backups = rt.monitoring, rt.backups
+        if mon is None or backups is None:  # HostRuntime gives both to the primary host, this one
+            raise RuntimeError("the primary host's runtime has no monitoring or backups")
         files: dict[str, Any] = {
             **({"cloud-init.yaml": self.foundation.user_data} if self.foundation.user_data is not None else {}),
             "nginx/nginx.conf": rt.edge.config,
             **({"postgres/postgresql.conf": rt.postgres.config} if rt.postgres else {}),
             "release/release.conf": release_conf(self.settings),
         }
-        for spec in rt.monitoring.files_spec:
+        for spec in mon.files_spec:
             files[f"monitoring/{spec.path.removeprefix(MON_DIR + '/')}"] = spec.content
-        files.update({f"backup/systemd/{k}": rt.backups.units.apply(lambda u, k=k: u[k]) for k in rt.backups.unit_names})
+        files.update({f"backup/systemd/{k}": backups.units.apply(itemgetter(k)) for k in backups.unit_names})
         return files
 
     def contract_values(self) -> dict[str, Any]:
         s, f = self.settings, self.foundation
         host = f.primary_host
+        mon = self.runtime.monitoring
+        if mon is None:  # HostRuntime gives it to the primary host, self.runtime
+            raise RuntimeError("the primary host's runtime has no monitoring")
         return {
             "environment": s.environment,
             "cloud": f.cloud,
@@ -85,6 +98,6 @@ class Platform(pulumi.ComponentResource):
             "bucket_endpoint": f.storage.s3_endpoint,
             "bucket_region": f.storage.region,
             "cdn_domain": f.cdn_domain,
-            "grafana_url": self.runtime.monitoring.grafana_url,
-            "grafana_admin_password": self.runtime.monitoring.grafana_password.result,
+            "grafana_url": mon.grafana_url,
+            "grafana_admin_password": mon.grafana_password.result,
         }

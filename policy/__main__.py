@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 # The rules are the program's own module; the pack runs from policy/ with its own venv.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -77,8 +78,37 @@ def stack_policy(rule: Any) -> StackValidationPolicy:
     )
 
 
+def budget_policy() -> StackValidationPolicy:
+    """monthly_budget with the stack's own config. pulumi_policy 1.21 hands a pack only the stack's
+    tags (policy.py, _PolicyAnalyzerServicer.ConfigureStack keeps request.tags, drops request.config),
+    so the budget and usage assumptions come from Pulumi.<stack>.yaml beside the pack, as
+    `pulumi config set` wrote them, merged over Pulumi.yaml's defaults."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        if not args.resources:
+            return
+        from components.plan.stack_config import read_stack_config
+
+        stack = guardrails.stack_of_urn(args.resources[0].urn).rsplit("/", 1)[-1]
+        config, _ = read_stack_config(ROOT, stack)
+        resources = [_Resource(r.resource_type, r.name, r.props) for r in args.resources]
+        for message in guardrails.monthly_budget(resources, config):
+            report_violation(message, None)
+
+    return StackValidationPolicy(
+        name=_policy_name(guardrails.monthly_budget),
+        description=_doc(guardrails.monthly_budget),
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    )
+
+
 def policies() -> list[Policy]:
-    return [resource_policy(r) for r in guardrails.RESOURCE_RULES] + [stack_policy(r) for r in guardrails.STACK_RULES]
+    out: list[Policy] = []
+    out += [resource_policy(r) for r in guardrails.RESOURCE_RULES]
+    out += [stack_policy(r) for r in guardrails.STACK_RULES]
+    out.append(budget_policy())
+    return out
 
 
 if __name__ == "__main__":

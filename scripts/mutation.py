@@ -144,7 +144,7 @@ def _short(node: ast.AST) -> str:
 
 
 def _is_docstring(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
-    return body and stmt is body[0] and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+    return bool(body) and stmt is body[0] and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
         and isinstance(stmt.value.value, str)
 
 
@@ -161,7 +161,7 @@ def _children(node: ast.AST):
 
 def _points(root: ast.AST, module_level: bool):
     """Every mutation of `root`'s subtree: (line, node shown before, apply(), undo())."""
-    stack = [(root, None, None, None, None)]
+    stack: list[tuple[ast.AST, ast.AST | None, str | None, int | None, ast.AST | None]] = [(root, None, None, None, None)]
     found = []
     while stack:
         node, parent, field, index, context = stack.pop()
@@ -202,24 +202,24 @@ def _node_points(node, parent, field, index, context=None):
                     node.ops[j] = op
                 yield line, node, node, apply, undo
     elif isinstance(node, ast.BoolOp):
-        old = node.op
-        def apply(node=node, old=old):
+        old: ast.AST = node.op  # each branch's old/new is a different kind of node
+        def swap_bool(node=node, old=old):
             node.op = ast.Or() if isinstance(old, ast.And) else ast.And()
-        def undo(node=node, old=old):
+        def restore_bool(node=node, old=old):
             node.op = old
-        yield line, node, node, apply, undo
+        yield line, node, node, swap_bool, restore_bool
     elif isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAP:
         old = node.op
-        def apply(node=node, old=old):
+        def swap_binop(node=node, old=old):
             node.op = _BINOP_SWAP[type(old)]()
-        def undo(node=node, old=old):
+        def restore_binop(node=node, old=old):
             node.op = old
-        yield line, node, node, apply, undo
+        yield line, node, node, swap_binop, restore_binop
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and parent is not None:
         yield line, node, node.operand, lambda: _replace(parent, field, index, node.operand), lambda: _replace(parent, field, index, node)
     elif isinstance(node, ast.Constant) and parent is not None and type(node.value) is int:
         for delta in (1, -1):
-            new = ast.Constant(node.value + delta)
+            new: ast.AST = ast.Constant(node.value + delta)
             shown = context or node
             yield line, shown, (shown if context else new), (lambda new=new: _replace(parent, field, index, new)), \
                 (lambda: _replace(parent, field, index, node))
@@ -236,21 +236,25 @@ def _node_points(node, parent, field, index, context=None):
         yield line, node, new, lambda: _replace(parent, field, index, new), lambda: _replace(parent, field, index, node)
 
 
-def _find(tree: ast.Module, qualname: str) -> ast.AST:
+_Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def _find(tree: ast.Module, qualname: str) -> _Scope:
     if qualname == "<module>":
         return tree
-    scope: ast.AST = tree
+    scope: _Scope = tree
     for part in qualname.split("."):
-        scope = next((n for n in scope.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        inner = next((n for n in scope.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                       and n.name == part), None)
-        if scope is None:
+        if inner is None:
             raise SystemExit(f"mutation: no {qualname} in the target table's file (retarget scripts/mutation.py TARGETS)")
+        scope = inner
     return scope
 
 
-def _splice(source: str, node: ast.AST, tree: ast.Module) -> str:
+def _splice(source: str, node: _Scope, tree: ast.Module) -> str:
     """The file with `node`'s lines replaced by its (mutated) unparsed text."""
-    if node is tree:
+    if isinstance(node, ast.Module):  # the tree itself: <module>
         return ast.unparse(tree) + "\n"
     lines = source.splitlines(keepends=True)
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])

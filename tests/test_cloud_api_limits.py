@@ -101,3 +101,11 @@ def test_docs_list_every_rule_with_its_source():
     missing = [f"{lim.resource} {lim.argument}" for lim in LIMITS
                if f"`{lim.argument}`" not in text or lim.source.split("#")[0] not in text]
     assert missing == []
+
+
+def test_private_cidr_rule_refuses_ipv6_instead_of_raising():
+    # ipaddress's subnet_of raises TypeError across versions; an IPv6 value is simply not accepted.
+    from components.cloud.api_limits import private_cidr
+
+    assert private_cidr(8, 28)("fd00::/64") is False
+    assert private_cidr(8, 28)("10.1.0.0/16") is True

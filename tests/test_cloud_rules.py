@@ -169,3 +169,49 @@ def test_messages_name_the_allowed_values_and_keys_are_config_keys():
     )
     assert keys(problems) == ["zone", "secondaryZone", "imageId", "vmMemoryGb", "appCpus", "systemDiskSize", "dbUser", "dbStorageGb"]
     assert all(re.fullmatch(r"[a-z][A-Za-z]+", k) and msg for k, _, msg in problems)
+
+
+# --- what the clouds sell today (catalog.SALE_STATUS, issue 21) --------------------------------
+
+# An argument that decides how a resource is billed, whatever its cloud calls it.
+CHARGE_ARGUMENT = re.compile(r"(?i)(charge|payment|paytype|billing|^loadBalancerSpec$|^slaType$)")
+HA_ZONE = {"tencentcloud": "ap-guangzhou-6", "alicloud": "cn-hangzhou-j"}
+
+
+def _plans(plan_of, cloud):
+    for stack in STACKS:
+        for topology in ("single", "ha"):
+            extra = {"topology": "ha"} if topology == "ha" else {}
+            if topology == "ha" and stack != "prod":
+                extra["secondaryZone"] = HA_ZONE[cloud]
+            yield f"{stack}/{cloud}/{topology}", plan_of(stack, cloud, **extra)
+
+
+def test_every_charge_argument_is_one_the_cloud_sells_today(plan_of, cloud):
+    facts = {(f.resource, f.argument): f for f in catalog.SALE_STATUS if f.cloud == cloud}
+    met: set[tuple[str, str]] = set()
+    for where, plan in _plans(plan_of, cloud):
+        for reg in plan.resources:
+            for arg in [a for a in reg.inputs if CHARGE_ARGUMENT.search(a)]:
+                assert (reg.type, arg) in facts, f"{where}: {reg.type} {arg} has no SALE_STATUS row"
+            for (rtype, arg), fact in facts.items():
+                if reg.type != rtype:
+                    continue
+                met.add((rtype, arg))
+                assert reg.inputs.get(arg) == fact.value, f"{where}: {reg.name} {arg}={reg.inputs.get(arg)!r}, sold: {fact.status}"
+    assert met == set(facts), f"rows that meet no resource: {set(facts) - met}"
+
+
+def test_sale_status_rows_are_dated_sourced_and_on_the_rules_page():
+    text = (ROOT / "docs" / "cloud-rules.md").read_text()
+    section = text.split("## What the clouds sell", 1)[1].split("\n## ", 1)[0]
+    for f in catalog.SALE_STATUS:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", f.checked) and (not f.since or re.fullmatch(r"\d{4}-\d{2}-\d{2}", f.since))
+        assert f.source.startswith("https://")
+        short = f.resource.split(":", 1)[1].rsplit(":", 1)[0]
+        row = next((line for line in section.splitlines()
+                    if f"`{short}`" in line and f"`{f.argument}`" in line and line.startswith(f"| {f.cloud} ")), None)
+        assert row is not None, f"{f.cloud} {short} {f.argument} is not on docs/cloud-rules.md"
+        sent = "not sent" if f.value is None else f"`{f.value}`"
+        for part in (sent, f.source, f"checked {f.checked}", f.since or "\u2013"):  # an en dash: no date
+            assert part in row, f"{f.cloud} {short} {f.argument}: the page lacks {part!r}"

@@ -54,6 +54,11 @@ def test_ha_needs_a_second_zone_and_names_the_key():
         from_mapping({**base, "secondaryZone": "ap-guangzhou-3"}, "dev")
     assert "xqfc:secondaryZone" in str(err.value) and "differ" in str(err.value)
     assert from_mapping({**base, "secondaryZone": "ap-guangzhou-4"}, "dev").ha_subnets == ("10.20.2.0/24", "10.20.3.0/24")
+    # The hosts' zones, in host order: the second app host runs in secondaryZone, a single VM in zone only.
+    ha_settings = from_mapping({**base, "secondaryZone": "ap-guangzhou-4"}, "dev")
+    assert ha_settings.zones == (ha_settings.zone, "ap-guangzhou-4")
+    single = from_mapping({**base, "topology": "single", "secondaryZone": "ap-guangzhou-4"}, "dev")
+    assert single.zones == (single.zone,)
 
 
 def test_app_hosts_in_two_zones_and_subnets(ha):
@@ -243,3 +248,92 @@ def test_the_hosts_reboot_at_different_times(ha):
 
 def test_a_single_host_gets_no_second_window(plan_of):
     assert not [r for r in plan_of("prod").of_type(COMMAND) if r.name.endswith("-reboot-window")]
+
+
+# --- what a user sees behind the load balancer (issue 21) ------------------------------------
+
+
+def _env_files(plan) -> list:
+    return sorted((r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/app/app.env")),
+                  key=lambda r: r.name)
+
+
+def test_one_app_secret_key_for_every_host(ha):
+    """SECRET_KEY signs the session cookie and the CSRF token the browser carries; the next
+    request may land on the other host, so every host must hold the same key, made once."""
+    cloud, plan = ha
+    keys = [r for r in plan.of_type("random:index/randomPassword:RandomPassword") if r.name.endswith("-secret-key")]
+    assert [k.name for k in keys] == ["xqfc-prod-host-app-secret-key"], cloud
+    (key,) = keys
+    envs = _env_files(plan)
+    assert len(envs) == len(plan.of_type(T[cloud]["vm"])) >= 2
+    for env in envs:
+        assert key.urn in env.dependencies, f"{env.name} does not read the stack's one SECRET_KEY"
+    values = {dict(line.split("=", 1) for line in e.secret_inputs["stdin"].strip().splitlines())["SECRET_KEY"] for e in envs}
+    assert len(values) == 1
+
+
+def _vm_identity(cloud: str, vm) -> tuple[str, str]:
+    """(the cloud's host name argument, the hostname the VM's cloud-init sets)."""
+    import base64
+
+    if cloud == "tencentcloud":
+        name, raw = vm.inputs["hostname"], vm.inputs["userDataRaw"]
+    else:
+        name, raw = vm.inputs["hostName"], base64.b64decode(vm.inputs["userData"]).decode()
+    return name, yaml.safe_load(raw)["hostname"]
+
+
+def test_each_host_boots_with_its_own_name_and_monitoring_uses_it(ha):
+    """cloud-init sets the OS hostname from the user data on every boot; node-exporter's
+    nodename, the logs and the alerts' `host` label must name one machine each."""
+    cloud, plan = ha
+    vms = sorted(plan.of_type(T[cloud]["vm"]), key=lambda v: v.name)
+    identities = [_vm_identity(cloud, v) for v in vms]
+    for cloud_name, os_name in identities:
+        assert cloud_name == os_name, f"{cloud}: the cloud calls it {cloud_name}, cloud-init names it {os_name}"
+    names = [os_name for _, os_name in identities]
+    assert len(set(names)) == len(vms) >= 2, f"{cloud}: hosts share a hostname: {names}"
+    (prom,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/monitoring/prometheus/prometheus.yml")]
+    (node,) = [j for j in yaml.safe_load(prom.inputs["stdin"])["scrape_configs"] if j["job_name"] == "node"]
+    assert sorted(sc["labels"]["host"] for sc in node["static_configs"]) == sorted(names)
+
+
+KEYS = {
+    "tencentcloud": ("tencentcloud:Cam/user:User", "tencentcloud:Cam/accessKey:AccessKey"),
+    "alicloud": ("alicloud:ram/user:User", "alicloud:ram/accessKey:AccessKey"),
+}
+
+
+@pytest.mark.parametrize("topology", ["single", "ha"])
+@pytest.mark.parametrize("cloud", ["tencentcloud", "alicloud"])
+def test_the_backup_sub_user_has_exactly_one_key_the_one_the_backup_job_reads(plan_of, cloud, topology):
+    """Tencent's cam.User makes an API key of its own unless use_api is false (provider
+    default true, resource_tc_cam_user.go); a second key resource would then be the user's
+    second key, and CAM allows two per user. Alibaba's ram.User makes none."""
+    plan = plan_of("prod", cloud, **({"topology": "ha"} if topology == "ha" else {}))
+    user_type, key_type = KEYS[cloud]
+    (user,) = plan.of_type(user_type)
+    if cloud == "tencentcloud":
+        assert user.inputs.get("useApi") is False, "cam.User would create a key of its own (use_api defaults to true)"
+    else:
+        assert not {"useApi", "accessKey"} & set(user.inputs)
+    (key,) = plan.of_type(key_type)
+    assert user.urn in key.dependencies
+    (backup_env,) = [r for r in plan.of_type(COMMAND) if r.inputs.get("create", "").endswith("/srv/xqfc/backup/backup.env")]
+    assert key.urn in backup_env.dependencies, "the backup job must read the one key"
+
+
+def test_the_app_notices_a_vanished_database_primary(ha):
+    """A zone loss leaves the app's pooled connections to the old primary half-open; libpq's
+    keepalives and tcp_user_timeout (in DATABASE_URL) make them fail in seconds, not minutes."""
+    from urllib.parse import parse_qs, urlsplit
+
+    cloud, plan = ha
+    for env in _env_files(plan):
+        url = dict(line.split("=", 1) for line in env.secret_inputs["stdin"].strip().splitlines())["DATABASE_URL"]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert query.get("keepalives") == "1" and "tcp_user_timeout" in query, f"{cloud} {env.name}: no failover keywords: {query}"
+        assert int(query["tcp_user_timeout"]) <= 15000
+        dead_idle_after = int(query["keepalives_idle"]) + int(query["keepalives_interval"]) * int(query["keepalives_count"])
+        assert dead_idle_after <= 60, "an idle dead connection must be found well within nginx's 60 s read timeout"

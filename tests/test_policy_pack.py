@@ -38,7 +38,7 @@ def test_pack_registers_every_rule_once_and_mandatory(pack):
     resource = [p for p in policies if isinstance(p, ResourceValidationPolicy)]
     stack = [p for p in policies if isinstance(p, StackValidationPolicy)]
     assert [p.name for p in resource] == [r.__name__.replace("_", "-") for r in g.RESOURCE_RULES]
-    assert [p.name for p in stack] == [r.__name__.replace("_", "-") for r in g.STACK_RULES]
+    assert [p.name for p in stack] == [r.__name__.replace("_", "-") for r in (*g.STACK_RULES, g.monthly_budget)]
     assert all(p.enforcement_level is EnforcementLevel.MANDATORY for p in policies)
     assert all(p.description for p in policies)
 
@@ -83,7 +83,7 @@ def _struct(d: dict) -> struct_pb2.Struct:
 def test_analyzer_reports_every_policy_as_mandatory(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "xqfc-guardrails"
-    assert len(info.policies) == len(g.RESOURCE_RULES) + len(g.STACK_RULES)
+    assert len(info.policies) == len(g.RESOURCE_RULES) + len(g.STACK_RULES) + 1  # + monthly-budget
     assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
 
 

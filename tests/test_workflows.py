@@ -105,6 +105,35 @@ def test_yamllint_config_still_refuses_broken_yaml(tmp_path):
     assert "key-duplicates" in result.stdout and "trailing-spaces" in result.stdout
 
 
+def zizmor(path: Path) -> list[dict]:
+    """zizmor's medium and high findings under `path`, offline (the audits that need no GitHub API)."""
+    result = subprocess.run([venv_tool("zizmor"), "--offline", "--min-severity", "medium", "--format", "json", str(path)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    # 0: no finding; 10 and up: findings, coded by their top severity; 1-9: zizmor itself failed.
+    assert result.returncode == 0 or result.returncode >= 10, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_zizmor_finds_nothing_medium_or_high_in_the_workflows_actions_and_dependabot():
+    findings = zizmor(ROOT)
+    assert [(f["ident"], f["determinations"]["severity"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
+
+
+def test_zizmor_catches_an_environment_file_write_and_a_missing_cooldown(tmp_path):
+    action = tmp_path / ".github" / "actions" / "bad" / "action.yml"
+    action.parent.mkdir(parents=True)
+    action.write_text(yaml.safe_dump({
+        "name": "bad", "description": "x",
+        "runs": {"using": "composite", "steps": [
+            {"shell": "bash", "run": 'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK" >> "$GITHUB_ENV"'}]},
+    }))
+    (tmp_path / ".github" / "dependabot.yml").write_text(yaml.safe_dump({
+        "version": 2, "updates": [{"package-ecosystem": "pip", "directory": "/", "schedule": {"interval": "weekly"}}],
+    }))
+    found = {(f["ident"], f["determinations"]["severity"]) for f in zizmor(tmp_path)}
+    assert found == {("github-env", "High"), ("dependabot-cooldown", "Medium")}
+
+
 # --- supply chain ------------------------------------------------------------------------
 
 
@@ -160,7 +189,8 @@ def test_permissions_are_declared_and_least_privilege(path):
         assert isinstance(perms, dict), f"job {name} declares no permissions"
         assert perms.get("contents") == "read"
         writes = {k for k, v in perms.items() if v == "write"}
-        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in pulumi_steps(job))
+        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in pulumi_steps(job)) or any(
+            "gh pr comment" in s.get("run", "") for s in steps(job))
         opens_issues = any("gh issue" in s.get("run", "") for s in steps(job))
         expected = ({"pull-requests"} if comments else set()) | ({"issues"} if opens_issues else set())
         assert writes == expected, f"job {name} writes {writes}, needs {expected}"
@@ -227,6 +257,19 @@ def test_pr_lints_tests_audits_then_previews_every_stack_with_the_pack():
     assert w["command"] == "preview" and w["policyPacks"] == "policy" and w["comment-on-pr"] is True
     assert w["stack-name"].endswith("/xqfc/${{ matrix.stack }}")
     assert (ROOT / w["policyPacks"] / "PulumiPolicy.yaml").exists()
+
+
+def test_pr_comments_the_cost_difference_of_every_stack_between_base_and_head():
+    job = by_name("pr.yml")["jobs"]["cost"]
+    assert job["needs"] == "checks" and job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkouts = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
+    assert [c["with"].get("ref") for c in checkouts] == [None, "${{ github.event.pull_request.base.sha }}"]
+    runs = "\n".join(s.get("run", "") for s in steps(job))
+    assert f"for stack in {' '.join(sorted(STACKS, key=['dev', 'staging', 'prod'].index))}" in runs
+    assert "--out build/cost-head" in runs and "--out ../build/cost-base" in runs
+    assert "scripts/cost_diff.py build/cost-base build/cost-head" in runs and "gh pr comment" in runs
+    assert "${{" not in runs, "expressions reach run scripts through env only"
+    assert (ROOT / "scripts" / "cost_diff.py").exists()
 
 
 def test_drift_runs_daily_per_stack_and_fails_loudly():

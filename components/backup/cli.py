@@ -15,10 +15,13 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import overload
 
 from . import metrics
 from .naming import series_prefix
+from .manifest import Manifest
 from .pg import PgCommands
 from .pipeline import codec
 from .postgres_jobs import (
@@ -37,6 +40,10 @@ log = logging.getLogger("xqfc.backup")
 EXIT_FAIL, EXIT_REFUSED, EXIT_VERIFY, EXIT_MISMATCH = 1, 3, 4, 5
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: str | None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"XQFC_BACKUP_{name}", default)
 
@@ -80,13 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("backup", help="dump PostgreSQL, upload, verify, prune")
-    _store_args(p), _pg_args(p), _retention_args(p)
+    _store_args(p)
+    _pg_args(p)
+    _retention_args(p)
     p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None)
     p.add_argument("--sample-rows", type=int, default=int(_env("SAMPLE_ROWS", "1000")),
                    help="rows per table covered by the checksum recorded for the drill")
 
     p = sub.add_parser("restore", help="download, verify, restore into a database")
-    _store_args(p), _pg_args(p)
+    _store_args(p)
+    _pg_args(p)
     p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None,
                    help="target database")
     p.add_argument("--source-database", help="backup series to read (default: --database)")
@@ -97,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("drill", help="restore into a scratch database and compare it with the "
                                      "table statistics the backup recorded")
-    _store_args(p), _pg_args(p)
+    _store_args(p)
+    _pg_args(p)
     p.add_argument("--database", default=_env("DATABASE"), required=_env("DATABASE") is None)
     p.add_argument("--timestamp", default="latest")
     p.add_argument("--mode", choices=MODES, default=_env("DRILL_MODE", "auto"),
@@ -109,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", default=_env("WORK_DIR"))
 
     p = sub.add_parser("redis-snapshot", help="upload an RDB file (optionally after BGSAVE)")
-    _store_args(p), _retention_args(p)
+    _store_args(p)
+    _retention_args(p)
     p.add_argument("--rdb", required=True, help="path of dump.rdb")
     p.add_argument("--name", default="redis")
     p.add_argument("--redis-cli-cmd", default=_env("REDIS_CLI_CMD"),
@@ -117,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bgsave-timeout", type=float, default=300.0)
 
     p = sub.add_parser("prune", help="apply remote retention now")
-    _store_args(p), _retention_args(p)
+    _store_args(p)
+    _retention_args(p)
     p.add_argument("--kind", choices=["postgres", "redis"], default="postgres")
     p.add_argument("--name", required=True)
     p.add_argument("--dry-run", action="store_true")
@@ -129,22 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _store(args) -> Store:
+def _store(args: argparse.Namespace) -> Store:
     return Store(StoreSettings(bucket=args.bucket, endpoint_url=args.endpoint_url or None,
                                region=args.region or None, addressing_style=args.addressing_style,
                                multipart_threshold_mb=args.multipart_threshold_mb,
                                readback=not args.no_readback))
 
 
-def _pg(args) -> PgCommands:
+def _pg(args: argparse.Namespace) -> PgCommands:
     return PgCommands(args.pg_dump_cmd, args.pg_restore_cmd, args.psql_cmd, args.maintenance_db)
 
 
-def _retention(args) -> Retention:
+def _retention(args: argparse.Namespace) -> Retention:
     return Retention(args.retention_days, args.keep_newest, args.local_days)
 
 
-def _run_backup(args, kind: str, job) -> int:
+def _run_backup(args: argparse.Namespace, kind: str, job: Callable[[], Manifest]) -> int:
     started = time.monotonic()
     ok, size = False, None
     try:
@@ -157,7 +170,7 @@ def _run_backup(args, kind: str, job) -> int:
                               time.monotonic() - started, size)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.command == "backup":
         return _run_backup(args, "postgres", lambda: backup_postgres(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 # 2: PostgreSQL manifests carry `tables` and `sample_rows`, the statistics taken in the dump's
 # own snapshot. 1 is still read (restore works; the drill falls back to the live database).
@@ -50,7 +50,13 @@ class Manifest:
         return cls(**data)
 
 
-def sha256_stream(stream: BinaryIO) -> tuple[str, int]:
+class Readable(Protocol):
+    """A file opened "rb", or botocore's StreamingBody (an S3 object's Body), which is no file."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def sha256_stream(stream: Readable) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while chunk := stream.read(CHUNK):

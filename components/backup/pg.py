@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from typing import IO
 
 from .naming import check_name
 
@@ -166,8 +167,8 @@ class SnapshotSession:
     def __init__(self, argv: list[str]):
         self.argv = argv
         self.snapshot = ""
-        self._proc: subprocess.Popen | None = None
-        self._err = None
+        self._proc: subprocess.Popen[str] | None = None
+        self._err: IO[bytes] | None = None
         self._marker = f"__xqfc_end_{secrets.token_hex(8)}__"
         self._pending = 0
 
@@ -184,10 +185,18 @@ class SnapshotSession:
         self.snapshot = self.query("SELECT pg_export_snapshot()")[0][0]
         return self
 
+    def _pipes(self) -> tuple[subprocess.Popen[str], IO[str], IO[str]]:
+        # Only __enter__ starts psql, always with both pipes.
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            raise PgError("psql session not started (SnapshotSession is a context manager)")
+        return proc, proc.stdin, proc.stdout
+
     def _send(self, text: str) -> None:
+        _, stdin, _ = self._pipes()
         try:
-            self._proc.stdin.write(text)
-            self._proc.stdin.flush()
+            stdin.write(text)
+            stdin.flush()
         except BrokenPipeError:
             raise PgError(f"psql session ended: {self._stderr()}") from None
 
@@ -200,11 +209,12 @@ class SnapshotSession:
     def collect(self) -> list[list[str]]:
         if not self._pending:
             raise PgError("collect() without a submitted query")
-        rows = []
+        proc, _, stdout = self._pipes()
+        rows: list[list[str]] = []
         while True:
-            line = self._proc.stdout.readline()
+            line = stdout.readline()
             if line == "":
-                raise PgError(f"psql session ended ({self._proc.wait()}): {self._stderr()}")
+                raise PgError(f"psql session ended ({proc.wait()}): {self._stderr()}")
             line = line.rstrip("\n")
             if line == self._marker:
                 self._pending -= 1
@@ -218,20 +228,23 @@ class SnapshotSession:
 
     def commit(self) -> None:
         self.query("COMMIT")
-        self._proc.stdin.close()
-        if self._proc.wait(timeout=60) != 0:
-            raise PgError(f"psql session failed ({self._proc.returncode}): {self._stderr()}")
+        proc, stdin, _ = self._pipes()
+        stdin.close()
+        if proc.wait(timeout=60) != 0:
+            raise PgError(f"psql session failed ({proc.returncode}): {self._stderr()}")
 
     def _stderr(self) -> str:
+        if self._err is None:
+            return ""
         self._err.seek(0)
         return self._err.read().decode(errors="replace").strip()[-2000:]
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         # Closing both pipes, not killing, is what reaches a psql inside `docker exec`: killing
         # the docker client would leave psql (and the open transaction) running in the container.
         # End of input makes psql quit; the server then rolls back an uncommitted transaction.
-        proc = self._proc
-        for pipe in (proc.stdin, proc.stdout):
+        proc, stdin, stdout = self._pipes()
+        for pipe in (stdin, stdout):
             try:
                 pipe.close()
             except OSError:
@@ -241,4 +254,5 @@ class SnapshotSession:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        self._err.close()
+        if self._err is not None:
+            self._err.close()

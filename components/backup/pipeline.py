@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import IO
 
 from .manifest import CHUNK
 
@@ -47,9 +48,16 @@ def require_binaries(argvs: Sequence[Sequence[str]]) -> None:
             raise PipelineError(f"{argv[0]} not found on PATH")
 
 
-def _stderr_text(handle) -> str:
+def _stderr_text(handle: IO[bytes]) -> str:
     handle.seek(0)
     return handle.read().decode(errors="replace").strip()[-2000:]
+
+
+def _stdout(proc: subprocess.Popen[bytes]) -> IO[bytes]:
+    # Started with stdout=PIPE, so never None; the stubs can't tell which stdout= it had.
+    if proc.stdout is None:
+        raise PipelineError(f"{proc.args!r} has no stdout pipe")
+    return proc.stdout
 
 
 class _Stages:
@@ -58,10 +66,10 @@ class _Stages:
 
     def __init__(self, stack: ExitStack):
         self.stack = stack
-        self.procs: list[tuple[str, subprocess.Popen, object]] = []
+        self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
         stack.callback(self._reap)
 
-    def start(self, argv: Sequence[str], stdin, stdout) -> subprocess.Popen:
+    def start(self, argv: Sequence[str], stdin: IO[bytes] | int, stdout: int) -> subprocess.Popen[bytes]:
         err = self.stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by the stack
         proc = subprocess.Popen(list(argv), stdin=stdin, stdout=stdout, stderr=err)
         self.procs.append((argv[0], proc, err))
@@ -92,14 +100,16 @@ def produce_to_file(producer: Sequence[str] | None, source_path: str | None, cod
     require_binaries([producer or (), codec_.compress])
     with ExitStack() as stack:
         stages = _Stages(stack)
-        upstream = stack.enter_context(open(source_path, "rb")) if source_path else None
+        upstream: IO[bytes] | None = stack.enter_context(open(source_path, "rb")) if source_path else None
         if producer:
-            upstream = stages.start(producer, subprocess.DEVNULL, subprocess.PIPE).stdout
+            upstream = _stdout(stages.start(producer, subprocess.DEVNULL, subprocess.PIPE))
+        if upstream is None:
+            raise PipelineError("nothing to read: neither a producer nor a source path")
         if codec_.compress:
             compressor = stages.start(codec_.compress, upstream, subprocess.PIPE)
             if producer:
                 upstream.close()  # the compressor owns it now, so SIGPIPE can reach the producer
-            upstream = compressor.stdout
+            upstream = _stdout(compressor)
         digest = hashlib.sha256()
         size = 0
         with open(out_path, "wb") as out:
@@ -116,9 +126,9 @@ def file_to_consumer(in_path: str, codec_: Codec, consumer: Sequence[str]) -> No
     require_binaries([codec_.decompress, consumer])
     with ExitStack() as stack:
         stages = _Stages(stack)
-        upstream = stack.enter_context(open(in_path, "rb"))
+        upstream: IO[bytes] = stack.enter_context(open(in_path, "rb"))
         if codec_.decompress:
-            upstream = stages.start(codec_.decompress, upstream, subprocess.PIPE).stdout
+            upstream = _stdout(stages.start(codec_.decompress, upstream, subprocess.PIPE))
         stages.start(consumer, upstream, subprocess.DEVNULL)
         if codec_.decompress:
             upstream.close()

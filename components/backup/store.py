@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -23,7 +24,7 @@ class StoreSettings:
     bucket: str
     endpoint_url: str | None
     region: str | None
-    addressing_style: str = "virtual"  # OSS accepts only virtual-hosted; moto on an IP needs path
+    addressing_style: Literal["virtual", "path", "auto"] = "virtual"  # OSS accepts only virtual-hosted; moto on an IP needs path
     multipart_threshold_mb: int = 64
     multipart_chunk_mb: int = 16
     readback: bool = True
@@ -40,13 +41,22 @@ class BackupEntry:
         return MANIFEST_NAME in self.files
 
 
-def checksum_options() -> dict[str, str]:
+class ChecksumOptions(TypedDict, total=False):
+    request_checksum_calculation: Literal["when_supported", "when_required"]
+    response_checksum_validation: Literal["when_supported", "when_required"]
+
+
+def checksum_options() -> ChecksumOptions:
     """botocore >= 1.36 adds CRC checksums by default, which COS and OSS reject or ignore; we
     verify with our own sha256 instead. Older botocore (the hosts' apt python3-boto3: Debian 12
     1.26, Ubuntu 24.04 1.34) adds none and refuses the options ("unexpected keyword argument"),
     so they are passed only where botocore knows them."""
-    wanted = {"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required"}
-    return {k: v for k, v in wanted.items() if k in Config.OPTION_DEFAULTS}
+    options: ChecksumOptions = {}
+    if "request_checksum_calculation" in Config.OPTION_DEFAULTS:
+        options["request_checksum_calculation"] = "when_required"
+    if "response_checksum_validation" in Config.OPTION_DEFAULTS:
+        options["response_checksum_validation"] = "when_required"
+    return options
 
 
 class Store:

@@ -2,7 +2,7 @@
 `Foundation`, and `build_foundation` is the one place that looks at `settings.cloud`."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pulumi
 
@@ -11,7 +11,8 @@ if TYPE_CHECKING:  # settings import components.cloud.rules: no import cycle at 
     from components.settings import Settings
 
 
-def build_foundation(name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions) -> Foundation:
+def build_foundation(name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions) -> Foundation:
+    """`user_data(hostname)`: the first-boot user data of the host with that OS hostname."""
     if settings.cloud == "tencentcloud":
         from components.cloud.tencent import TencentFoundation
 

@@ -51,5 +51,5 @@ class AcmeCertificate(pulumi.ComponentResource):
         )
         # nginx and the CDNs want the leaf followed by its issuer in one PEM.
         self.fullchain_pem = pulumi.Output.concat(self.certificate.certificate_pem, self.certificate.issuer_pem)
-        self.private_key_pem = pulumi.Output.secret(self.certificate.private_key_pem)
+        self.private_key_pem: pulumi.Output[str] = pulumi.Output.secret(self.certificate.private_key_pem)
         self.register_outputs({"not_after": self.certificate.certificate_not_after})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -18,9 +19,23 @@ import pulumi_alicloud as alicloud
 from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.cloud.shapes import ServerArgs, first_image_id, host_server_args, stack_tags
-from components.firewall import WORLD, IngressRule, host_ingress
-from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
+from components.cloud.shapes import (
+    EdgeArgs,
+    NetworkArgs,
+    assemble_foundation,
+    network_args,
+    ServerArgs,
+    app_host_placements,
+    app_hosts,
+    dns_record_resource_name,
+    edge_args,
+    first_image_id,
+    host_server_args,
+    stack_tags,
+)
+from components.cloud.shapes import child as _child
+from components.firewall import WORLD
+from components.foundation import LIFECYCLE_GRACE_DAYS, ObjectStore
 from components.settings import Settings
 
 BACKUP_PREFIX = "backups/"
@@ -30,10 +45,6 @@ ACME_DNS_PROVIDER = "alidns"
 STATIC_FILE_TYPES = ("css", "js", "png", "jpg", "jpeg", "webp", "svg", "woff2")
 
 
-def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent, **kw)
-
-
 def _label(text: str) -> str:
     if text == WORLD:
         return "any"
@@ -41,15 +52,6 @@ def _label(text: str) -> str:
 
 
 # --- network -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NetworkArgs:
-    vpc_cidr: str
-    subnet_cidr: str
-    zone: str
-    ingress: list[IngressRule]
-    tags: dict[str, str]
 
 
 class Network(pulumi.ComponentResource):
@@ -237,20 +239,6 @@ class Bucket(pulumi.ComponentResource):
 # --- certificate, CDN and DNS --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EdgeArgs:
-    dns_zone: str
-    names: list[str]
-    record_names: dict[str, str]
-    origin_ip: pulumi.Input[str]
-    cdn_name: str | None
-    static_cache_days: int
-    acme_server_url: str
-    contact_email: str | None
-    renew_days: int
-    certificate_name: str
-
-
 def _cdn_functions(static_ttl: int, server_name: str) -> dict[str, dict[str, str]]:
     """CDN behaviour as Alibaba's DomainConfig functions (names from the CDN API reference)."""
     return {
@@ -316,11 +304,11 @@ class Edge(pulumi.ComponentResource):
         for fqdn in args.names:
             via_cdn = self.cdn is not None and fqdn == args.cdn_name
             self.records[fqdn] = dns.AlidnsRecord(
-                f"{name}-dns-{args.record_names[fqdn].replace('@', 'apex').replace('.', '-')}",
+                dns_record_resource_name(name, args.record_names[fqdn]),
                 domain_name=args.dns_zone,
                 rr=args.record_names[fqdn],
                 type="CNAME" if via_cdn else "A",
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 line=DEFAULT_LINE,
                 # 600 s is the floor of the free DNS edition.
                 ttl=600,
@@ -338,7 +326,7 @@ def s3_endpoint(region: str) -> str:
 
 
 class AlicloudFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:alicloud:Foundation", name, None, opts)
         s = settings
         # Credentials come from the plugin's environment (ALICLOUD_ACCESS_KEY/SECRET_KEY) or a
@@ -350,7 +338,7 @@ class AlicloudFoundation(pulumi.ComponentResource):
 
         self.network = Network(
             f"{name}-net",
-            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, host_ingress(s.admin_cidrs, s.vpc_cidr, s.is_ha), tags),
+            network_args(s, tags),
             with_provider,
         )
         image_id = s.image_id or ecs.get_images_output(
@@ -363,20 +351,15 @@ class AlicloudFoundation(pulumi.ComponentResource):
 
             self.ha = HaNetwork(f"{name}-ha", s, self.network.vpc.id, tags, with_provider)
 
-        def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
-            return host_server_args(
-                s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname,
-            )
-
-        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
-        self.servers = [self.server]
-        if self.ha is not None:
-            self.servers.append(Server(
-                f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
-                with_provider,
-            ))
+        placements = app_host_placements(s, self.network.subnet.id, self.ha.secondary_subnet.id if self.ha else None)
+        self.servers = [
+            Server(f"{name}{p.resource_name}", host_server_args(
+                s, zone=p.zone, image_id=image_id, subnet_id=p.subnet_id, security_group_id=self.network.security_group.id,
+                user_data=user_data(p.hostname), hostname=p.hostname,
+            ), with_provider)
+            for p in placements
+        ]
+        self.server = self.servers[0]
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
         account_id = alicloud.get_account_output(opts=invoke).id
         self.bucket = Bucket(
@@ -403,44 +386,15 @@ class AlicloudFoundation(pulumi.ComponentResource):
             ha_parts = {"database": self.data.database_endpoint, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
         self.edge = Edge(
             f"{name}-edge",
-            EdgeArgs(
-                dns_zone=s.dns_zone,
-                names=s.site_names,
-                record_names={n: s.record_name(n) for n in s.site_names},
-                origin_ip=self.lb.address if self.lb else vm.public_ip,
-                cdn_name=s.www_domain if s.cdn_enabled else None,
-                static_cache_days=s.static_cache_days,
-                acme_server_url=s.acme_server_url,
-                contact_email=s.certificate_email,
-                renew_days=s.certificate_renew_days,
-                certificate_name=f"xqfc-{s.environment}",
-            ),
+            edge_args(s, self.lb.address if self.lb else vm.public_ip, certificate_name=f"xqfc-{s.environment}"),
             with_provider,
         )
-        self.foundation = Foundation(
-            cloud="alicloud",
-            region=s.region,
-            user_data=user_data,
-            hosts=[
-                Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.primary_ip_address, s.deploy_user, 22,
-                     srv.instance, zone)
-                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
-            ],
-            storage=ObjectStore(
-                self.bucket.name, s3_endpoint(s.region), s.region,
-                access_key_id=self.bucket.access_key.id,
-                secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret),
-            ),
-            certificate=Certificate(
-                names=s.site_names,
-                certificate_pem=self.edge.tls.fullchain_pem,
-                private_key_pem=self.edge.tls.private_key_pem,
-                not_after=self.edge.tls.certificate.certificate_not_after,
-                cdn_certificate_id=self.edge.cdn_certificate.id if self.edge.cdn_certificate else None,
-            ),
-            dns_names=s.site_names,
-            cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
-            **ha_parts,
+        hosts = app_hosts(s, placements, [(srv.instance, srv.instance.public_ip, srv.instance.primary_ip_address) for srv in self.servers])
+        storage = ObjectStore(
+            self.bucket.name, s3_endpoint(s.region), s.region,
+            access_key_id=self.bucket.access_key.id,
+            secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret),
         )
+        self.foundation = assemble_foundation("alicloud", s, user_data, hosts, storage, self.edge, ha_parts)
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_alicloud import kvstore, rds, slb, vpc
 
+from components.cloud.health_check import alicloud_http_code, health_check_request
 from components.cloud.tencent_ha import managed_password
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
@@ -30,7 +31,9 @@ PG_INSTANCE_TYPE = "pg.n2.2c.2m"
 # aliyun/terraform-provider-alicloud alicloud/resource_alicloud_kvstore_instance_test.go,
 # whose 7.0 cases all use redis.shard.*.ce (docs/cloud-rules.md).
 REDIS_INSTANCE_CLASS = "redis.shard.small.ce"
-SLB_SPEC = "slb.s2.small"
+# Pay-by-usage (LCU) is the only CLB billing Alibaba sells to new instances; such instances take
+# no specification (catalog.SALE_STATUS, docs/cloud-rules.md "What the clouds sell").
+SLB_INSTANCE_CHARGE_TYPE = "PayByCLCU"
 REDIS_PORT = 6379
 # RDS keeps backups 7 to 730 days.
 RDS_RETENTION = (7, 730)
@@ -70,11 +73,12 @@ class PublicLoadBalancer(pulumi.ComponentResource):
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions):
         super().__init__("xqfc:alicloud:LoadBalancer", name, None, opts)
         s = args.settings
+        check = health_check_request("alicloud", s)
         self.instance = slb.ApplicationLoadBalancer(
             f"{name}-slb",
             load_balancer_name=name,
             address_type="internet",
-            load_balancer_spec=SLB_SPEC,
+            instance_charge_type=SLB_INSTANCE_CHARGE_TYPE,
             internet_charge_type="PayByTraffic",
             payment_type="PayAsYouGo",
             master_zone_id=s.zone,
@@ -92,15 +96,16 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 protocol="tcp",
                 bandwidth=-1,
                 scheduler="wrr",
+                # The request components/cloud/health_check.py describes (and the nginx test sends).
                 health_check="on",
-                health_check_type="http",
-                health_check_connect_port=80,
-                health_check_uri=s.app_health_path,
-                health_check_domain=s.domain,
-                health_check_http_code="http_2xx",
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-                health_check_interval=5,
+                health_check_type=check.scheme,
+                health_check_connect_port=check.port,
+                health_check_uri=check.path,
+                health_check_domain=check.host,
+                health_check_http_code=alicloud_http_code(check),
+                healthy_threshold=check.healthy_after,
+                unhealthy_threshold=check.unhealthy_after,
+                health_check_interval=check.interval_s,
                 established_timeout=900,
                 description="passed through to nginx, which terminates TLS" if port == 443 else "nginx redirects to 443",
                 opts=_child(self),

@@ -58,7 +58,7 @@ def no_url_prefix(v: Any) -> bool:
     return isinstance(v, str) and not v.startswith(("http://", "https://"))
 
 
-PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+PRIVATE = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
 def private_cidr(min_prefix: int, max_prefix: int) -> Callable[[Any], bool]:
@@ -67,7 +67,9 @@ def private_cidr(min_prefix: int, max_prefix: int) -> Callable[[Any], bool]:
             net = ipaddress.ip_network(v)
         except (TypeError, ValueError):
             return False
-        return any(net.subnet_of(p) for p in PRIVATE) and min_prefix <= net.prefixlen <= max_prefix
+        # subnet_of raises TypeError across IP versions: an IPv6 block is no private IPv4 range.
+        return (isinstance(net, ipaddress.IPv4Network) and any(net.subnet_of(p) for p in PRIVATE)
+                and min_prefix <= net.prefixlen <= max_prefix)
     return ok
 
 
@@ -300,10 +302,10 @@ LIMITS: list[Limit] = [
           "mainland", f"{ALIYUN_DOCS}/cdn/developer-reference/api-cdn-2018-05-10-addcdndomain"),
     Limit(AL, "alicloud:cdn/domainNew:DomainNew", "sources.*.port", "1-65535", between(1, 65535), 0,
           f"{ALIYUN_DOCS}/cdn/developer-reference/api-cdn-2018-05-10-addcdndomain"),
-    Limit(AL, "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer", "loadBalancerSpec",
-          "slb.s1.small, slb.s2.small/medium, slb.s3.small/medium/large (performance-guaranteed specs)",
-          one_of("slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large"), "slb.s9.tiny",
-          f"{ALIYUN_DOCS}/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancer"),
+    # New CLB instances are pay-by-usage only (catalog.SALE_STATUS); PayBySpec is no longer sold.
+    Limit(AL, "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer", "instanceChargeType",
+          "PayByCLCU only: pay-by-specification no longer sold (2025-06-01 outside mainland China, 2026-01-01 inside)",
+          one_of("PayByCLCU"), "PayBySpec", "https://www.alibabacloud.com/help/doc-detail/127268.htm"),
     Limit(AL, "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer", "loadBalancerName", "1-80 characters", length(1, 80),
           "x" * 81, f"{ALIYUN_DOCS}/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-createloadbalancer"),
     Limit(AL, "alicloud:slb/listener:Listener", "description", "1-80 characters", length(1, 80), "x" * 81,

@@ -84,3 +84,80 @@ ZONES: dict[str, dict[str, tuple[str, ...]]] = {
         "ap-southeast-1": ("ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"),
     },
 }
+
+
+# --- what the clouds sell today: every billing and charge-type argument we send --------------
+#
+# One row per (resource, argument) the program sends (or leaves to a default it relies on).
+# `value` is what the graph must carry (None: the argument must be absent); `status` is the
+# cloud's sale status of that choice, with the date it took effect (`since`) and the page that
+# says so, read on `checked`. tests/test_cloud_rules.py checks every plan (three stacks, both
+# clouds, both topologies) against these rows, that no charge-type argument goes unlisted, and
+# that docs/cloud-rules.md carries each row with its date and source.
+
+
+@dataclass(frozen=True)
+class SaleFact:
+    cloud: str
+    resource: str  # Pulumi type token
+    argument: str  # input name as registered (camelCase)
+    value: str | None  # what we send; None: not sent
+    status: str
+    since: str  # date the sale status took effect ("" when it is simply what is on sale)
+    source: str
+    checked: str = "2026-12-04"
+
+
+_TC_CVM = "tencentcloud:Instance/instance:Instance"
+_TC_CLB = "tencentcloud:Clb/instance:Instance"
+_AL_SLB = "alicloud:slb/applicationLoadBalancer:ApplicationLoadBalancer"
+_AL_SLB_BILLING = "https://www.alibabacloud.com/help/doc-detail/127268.htm"
+_AL_SLB_BILLING_CN = ("https://help.aliyun.com/en/slb/classic-load-balancer/product-overview/"
+                      "modify-the-configurations-of-pay-as-you-go-clb-instances")
+
+SALE_STATUS: tuple[SaleFact, ...] = (
+    SaleFact("tencentcloud", _TC_CVM, "instanceChargeType", None,
+             "not sent: RunInstances defaults to POSTPAID_BY_HOUR (pay-as-you-go), on sale", "",
+             "https://cloud.tencent.com/document/api/213/15730"),
+    SaleFact("tencentcloud", _TC_CVM, "internetChargeType", "TRAFFIC_POSTPAID_BY_HOUR",
+             "pay-by-traffic public bandwidth, on sale", "",
+             "https://cloud.tencent.com/document/api/213/15753#InternetAccessible"),
+    SaleFact("tencentcloud", _TC_CLB, "chargeType", None,
+             "not sent: the provider's default POSTPAID_BY_HOUR; pay-as-you-go CLB on sale", "",
+             "https://cloud.tencent.com/document/product/1689/90540"),
+    SaleFact("tencentcloud", _TC_CLB, "internetChargeType", "TRAFFIC_POSTPAID_BY_HOUR",
+             "pay-by-traffic public network, on sale", "",
+             "https://tencentcloud.com/document/api/214/1328"),
+    SaleFact("tencentcloud", _TC_CLB, "slaType", None,
+             "not sent: a shared-performance instance, still what CreateLoadBalancer creates by default "
+             "(LCU-supported is an upgrade, 2024-10-09 page); only classic CLB, not used here, is off sale", "",
+             "https://tencentcloud.com/document/product/214/45786"),
+    SaleFact("tencentcloud", "tencentcloud:Postgresql/instance:Instance", "chargeType", "POSTPAID_BY_HOUR",
+             "pay-as-you-go, on sale (InstanceChargeType PREPAID or POSTPAID_BY_HOUR)", "",
+             "https://tencentcloud.com/document/api/409/16771"),
+    SaleFact("tencentcloud", "tencentcloud:Redis/instance:Instance", "chargeType", "POSTPAID",
+             "pay-as-you-go, on sale (ModifyInstanceChargeType: PREPAID or POSTPAID)", "",
+             "https://www.tencentcloud.com/document/product/239/78762"),
+    SaleFact("alicloud", "alicloud:ecs/instance:Instance", "instanceChargeType", "PostPaid",
+             "pay-as-you-go, on sale", "",
+             "https://help.aliyun.com/zh/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
+    SaleFact("alicloud", "alicloud:ecs/instance:Instance", "internetChargeType", "PayByTraffic",
+             "pay-by-traffic, on sale", "",
+             "https://help.aliyun.com/zh/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
+    SaleFact("alicloud", _AL_SLB, "paymentType", "PayAsYouGo",
+             "pay-as-you-go; subscription CLB no longer sold", "2024-12-01", _AL_SLB_BILLING_CN),
+    SaleFact("alicloud", _AL_SLB, "instanceChargeType", "PayByCLCU",
+             "pay-by-usage (LCU); pay-by-specification (PayBySpec, the provider's default) no longer sold: "
+             "2025-06-01 outside mainland China, 2026-01-01 inside", "2025-06-01",
+             _AL_SLB_BILLING),
+    SaleFact("alicloud", _AL_SLB, "loadBalancerSpec", None,
+             "not sent: pay-by-usage instances take no specification", "2026-01-01", _AL_SLB_BILLING_CN),
+    SaleFact("alicloud", _AL_SLB, "internetChargeType", "PayByTraffic",
+             "pay-by-traffic, the only public billing of pay-by-usage instances", "2026-01-01", _AL_SLB_BILLING_CN),
+    SaleFact("alicloud", "alicloud:rds/instance:Instance", "instanceChargeType", "Postpaid",
+             "pay-as-you-go, on sale (PayType Postpaid, Prepaid or Serverless)", "",
+             "https://help.aliyun.com/zh/rds/developer-reference/api-rds-2014-08-15-createdbinstance"),
+    SaleFact("alicloud", "alicloud:kvstore/instance:Instance", "paymentType", "PostPaid",
+             "pay-as-you-go, on sale (ChargeType PostPaid or PrePaid)", "",
+             "https://help.aliyun.com/en/redis/developer-reference/api-r-kvstore-2015-01-01-createinstance-redis"),
+)

@@ -6,7 +6,100 @@ from typing import Any, Sequence
 
 import pulumi
 
+from components.firewall import IngressRule, host_ingress
+from components.foundation import Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
+
+
+def child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **kw)
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    vpc_cidr: str
+    subnet_cidr: str
+    zone: str
+    ingress: list[IngressRule]
+    tags: dict[str, str]
+
+
+def network_args(s: Settings, tags: dict[str, str]) -> NetworkArgs:
+    """The one network of a stack: its VPC, the first subnet and the single ingress policy."""
+    return NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, host_ingress(s.admin_cidrs, s.vpc_cidr, s.is_ha), tags)
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    """The site certificate, the CDN in front of www and the DNS records, on either cloud."""
+
+    dns_zone: str
+    names: list[str]
+    record_names: dict[str, str]
+    origin_ip: pulumi.Input[str]
+    cdn_name: str | None
+    static_cache_days: int
+    acme_server_url: str
+    contact_email: str | None
+    renew_days: int
+    # Tencent, ha: the load balancer's HTTPS listener presents the uploaded copy too.
+    upload_certificate: bool = False
+    # Alibaba: the CAS name prefix of the uploaded copy.
+    certificate_name: str = ""
+
+
+def edge_args(s: Settings, origin_ip: pulumi.Input[str], **cloud_specific: Any) -> EdgeArgs:
+    return EdgeArgs(
+        dns_zone=s.dns_zone,
+        names=s.site_names,
+        record_names={n: s.record_name(n) for n in s.site_names},
+        origin_ip=origin_ip,
+        cdn_name=s.www_domain if s.cdn_enabled else None,
+        static_cache_days=s.static_cache_days,
+        acme_server_url=s.acme_server_url,
+        contact_email=s.certificate_email,
+        renew_days=s.certificate_renew_days,
+        **cloud_specific,
+    )
+
+
+def dns_record_resource_name(name: str, record_name: str) -> str:
+    return f"{name}-dns-{record_name.replace('@', 'apex').replace('.', '-')}"
+
+
+@dataclass(frozen=True)
+class HostPlacement:
+    resource_name: str  # the Server component's name suffix: "-host", "-host2"
+    zone: str
+    subnet_id: pulumi.Input[str]
+    hostname: str
+
+
+def app_host_placements(s: Settings, subnet_id: pulumi.Input[str], secondary_subnet_id: pulumi.Input[str] | None) -> list[HostPlacement]:
+    """The first app host in `zone`; in ha the second in `secondaryZone`, each with its own name."""
+    out = [HostPlacement("-host", s.zone, subnet_id, s.host_name(0))]
+    if secondary_subnet_id is not None and s.secondary_zone:
+        out.append(HostPlacement("-host2", s.secondary_zone, secondary_subnet_id, s.host_name(1)))
+    return out
+
+
+def app_hosts(s: Settings, placements: list[HostPlacement], vms: list[tuple[pulumi.CustomResource, Any, Any]]) -> list[Host]:
+    """The Foundation's hosts from (VM resource, public IP, private IP), in placement order."""
+    return [
+        Host("primary" if i == 0 else f"host{i + 1}", public_ip, private_ip, s.deploy_user, 22, vm, p.zone, hostname=p.hostname)
+        for i, (p, (vm, public_ip, private_ip)) in enumerate(zip(placements, vms))
+    ]
+
+
+def site_certificate(s: Settings, tls: Any, cdn_certificate: pulumi.CustomResource | None) -> Certificate:
+    """The ACME certificate (components/cloud/acme.py) as the Foundation hands it out."""
+    return Certificate(
+        names=s.site_names,
+        certificate_pem=tls.fullchain_pem,
+        private_key_pem=tls.private_key_pem,
+        not_after=tls.certificate.certificate_not_after,
+        cdn_certificate_id=cdn_certificate.id if cdn_certificate is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,3 +171,21 @@ def first_image_id(images: Sequence[Any], regex: str, id_attr: str) -> str:
     if not images:
         raise ValueError(f"no image matches imageNameRegex {regex!r}; set xqfc:imageId or another regex")
     return getattr(images[0], id_attr)
+
+
+def assemble_foundation(cloud: str, s: Settings, user_data: Any, hosts: list[Host], storage: ObjectStore, edge: Any,
+                        ha_parts: dict[str, Any]) -> Foundation:
+    """The neutral Foundation both adapters hand out. `edge` is the cloud's Edge component
+    (its `tls`, `cdn_certificate` and `cdn`); `ha_parts` the managed database, cache and LB."""
+    return Foundation(
+        cloud=cloud,
+        region=s.region,
+        user_data=user_data(s.host_name(0)),
+        hosts=hosts,
+        storage=storage,
+        certificate=site_certificate(s, edge.tls, edge.cdn_certificate),
+        dns_names=s.site_names,
+        cdn_domain=edge.cdn.cname if edge.cdn else None,
+        **ha_parts,
+    )
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import json
+from typing import Callable
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
@@ -27,29 +28,30 @@ from tencentcloud_iac_pulumi import (
 )
 
 from components.cloud.acme import AcmeArgs, AcmeCertificate
-from components.cloud.shapes import ServerArgs, first_image_id, host_server_args, stack_tags
-from components.firewall import WORLD, IngressRule, host_ingress
-from components.foundation import LIFECYCLE_GRACE_DAYS, Certificate, Foundation, Host, ObjectStore
+from components.cloud.shapes import (
+    EdgeArgs,
+    NetworkArgs,
+    assemble_foundation,
+    network_args,
+    ServerArgs,
+    app_host_placements,
+    app_hosts,
+    dns_record_resource_name,
+    edge_args,
+    first_image_id,
+    host_server_args,
+    stack_tags,
+)
+from components.cloud.shapes import child as _child
+from components.firewall import WORLD
+from components.foundation import LIFECYCLE_GRACE_DAYS, ObjectStore
 from components.settings import Settings
 
 DEFAULT_LINE = "默认"
 BACKUP_PREFIX = "backups/"
 
 
-def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent, **kw)
-
-
 # --- network -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NetworkArgs:
-    vpc_cidr: str
-    subnet_cidr: str
-    zone: str
-    ingress: list[IngressRule]
-    tags: dict[str, str]
 
 
 class Network(pulumi.ComponentResource):
@@ -199,7 +201,11 @@ class Bucket(pulumi.ComponentResource):
         # A sub-user that can only read and write this bucket's objects, for the backup job on
         # the VM (S3-compatible API keys); the account's own keys never reach the VM.
         self.writer = cam.User(
-            f"{name}-writer", name=args.writer_name, use_api=True, console_login=False, force_delete=True,
+            f"{name}-writer", name=args.writer_name,
+            # No key from the user resource itself (the provider's default, use_api=True, makes one):
+            # the one key is writer-key below, the one the backup job reads. CAM allows two per
+            # user, so a spare would also block rotating the one in use.
+            use_api=False, console_login=False, force_delete=True,
             remark="xqfc backups: object access to one bucket", opts=_child(self),
         )
         self.policy = cam.Policy(
@@ -215,21 +221,6 @@ class Bucket(pulumi.ComponentResource):
 
 
 # --- certificates, CDN and DNS -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EdgeArgs:
-    dns_zone: str
-    names: list[str]
-    record_names: dict[str, str]
-    origin_ip: pulumi.Input[str]
-    cdn_name: str | None
-    static_cache_days: int
-    acme_server_url: str
-    contact_email: str | None
-    renew_days: int
-    # ha: the load balancer's HTTPS listener presents the uploaded copy too.
-    upload_certificate: bool = False
 
 
 # lego's DNS provider for DNSPod; it reads TENCENTCLOUD_SECRET_ID/KEY like the Pulumi provider.
@@ -301,12 +292,12 @@ class Edge(pulumi.ComponentResource):
         for fqdn in args.names:
             via_cdn = self.cdn is not None and fqdn == args.cdn_name
             self.records[fqdn] = dnspod.Record(
-                f"{name}-dns-{args.record_names[fqdn].replace('@', 'apex').replace('.', '-')}",
+                dns_record_resource_name(name, args.record_names[fqdn]),
                 domain=args.dns_zone,
                 sub_domain=args.record_names[fqdn],
                 record_type="CNAME" if via_cdn else "A",
                 record_line=DEFAULT_LINE,
-                value=self.cdn.cname if via_cdn else args.origin_ip,
+                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
                 ttl=600,
                 opts=_child(self),
             )
@@ -321,7 +312,7 @@ def s3_endpoint(region: str) -> str:
 
 
 class TencentFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Foundation", name, None, opts)
         s = settings
         # Credentials come from the provider's own environment (TENCENTCLOUD_SECRET_ID/KEY)
@@ -333,7 +324,7 @@ class TencentFoundation(pulumi.ComponentResource):
 
         self.network = Network(
             f"{name}-net",
-            NetworkArgs(s.vpc_cidr, s.subnet_cidr, s.zone, host_ingress(s.admin_cidrs, s.vpc_cidr, s.is_ha), tags),
+            network_args(s, tags),
             with_provider,
         )
         image_id = s.image_id or images.get_instance_output(
@@ -345,20 +336,15 @@ class TencentFoundation(pulumi.ComponentResource):
 
             self.ha = HaNetwork(f"{name}-ha", HaNetworkArgs(s, self.network.vpc.id, self.network.security_group.id, tags), with_provider)
 
-        def server_args(zone: str, subnet_id, hostname: str) -> ServerArgs:
-            return host_server_args(
-                s, zone=zone, image_id=image_id, subnet_id=subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data, hostname=hostname, vpc_id=self.network.vpc.id,
-            )
-
-        self.server = Server(f"{name}-host", server_args(s.zone, self.network.subnet.id, f"xqfc-{s.environment}"), with_provider)
-        self.servers = [self.server]
-        if self.ha is not None:
-            self.servers.append(Server(
-                f"{name}-host2",
-                server_args(s.secondary_zone, self.ha.secondary_subnet.id, f"xqfc-{s.environment}-2"),
-                with_provider,
-            ))
+        placements = app_host_placements(s, self.network.subnet.id, self.ha.secondary_subnet.id if self.ha else None)
+        self.servers = [
+            Server(f"{name}{p.resource_name}", host_server_args(
+                s, zone=p.zone, image_id=image_id, subnet_id=p.subnet_id, security_group_id=self.network.security_group.id,
+                user_data=user_data(p.hostname), hostname=p.hostname, vpc_id=self.network.vpc.id,
+            ), with_provider)
+            for p in placements
+        ]
+        self.server = self.servers[0]
         app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
         self.bucket = Bucket(
             f"{name}-storage",
@@ -381,51 +367,24 @@ class TencentFoundation(pulumi.ComponentResource):
             self.lb = LoadBalancerInstance(f"{name}-lb", s, self.network.vpc.id, tags, with_provider)
         self.edge = Edge(
             f"{name}-edge",
-            EdgeArgs(
-                dns_zone=s.dns_zone,
-                names=s.site_names,
-                record_names={n: s.record_name(n) for n in s.site_names},
-                origin_ip=self.lb.address if self.lb else vm.public_ip,
-                cdn_name=s.www_domain if s.cdn_enabled else None,
-                static_cache_days=s.static_cache_days,
-                acme_server_url=s.acme_server_url,
-                contact_email=s.certificate_email,
-                renew_days=s.certificate_renew_days,
-                upload_certificate=s.is_ha,
-            ),
+            edge_args(s, self.lb.address if self.lb else vm.public_ip, upload_certificate=s.is_ha),
             with_provider,
         )
         ha_parts: dict = {}
         if self.ha is not None and self.lb is not None:
             from components.cloud.tencent_ha import ManagedData, listen
 
+            if self.edge.cdn_certificate is None:
+                raise RuntimeError("topology ha: the edge must upload the certificate for the CLB (upload_certificate)")
             listen(self.lb, s, self.edge.cdn_certificate.id, [srv.instance.id for srv in self.servers], with_provider)
             self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
             ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
-        self.foundation = Foundation(
-            cloud="tencentcloud",
-            region=s.region,
-            user_data=user_data,
-            hosts=[
-                Host("primary" if i == 0 else f"host{i + 1}", srv.instance.public_ip, srv.instance.private_ip, s.deploy_user, 22,
-                     srv.instance, zone)
-                for i, (srv, zone) in enumerate(zip(self.servers, (s.zone, s.secondary_zone)))
-            ],
-            storage=ObjectStore(
-                self.bucket.name, s3_endpoint(s.region), s.region,
-                access_key_id=self.bucket.access_key.access_key,
-                secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret_access_key),
-            ),
-            certificate=Certificate(
-                names=s.site_names,
-                certificate_pem=self.edge.tls.fullchain_pem,
-                private_key_pem=self.edge.tls.private_key_pem,
-                not_after=self.edge.tls.certificate.certificate_not_after,
-                cdn_certificate_id=self.edge.cdn_certificate.id if self.edge.cdn_certificate else None,
-            ),
-            dns_names=s.site_names,
-            cdn_domain=self.edge.cdn.cname if self.edge.cdn else None,
-            **ha_parts,
+        hosts = app_hosts(s, placements, [(srv.instance, srv.instance.public_ip, srv.instance.private_ip) for srv in self.servers])
+        storage = ObjectStore(
+            self.bucket.name, s3_endpoint(s.region), s.region,
+            access_key_id=self.bucket.access_key.access_key,
+            secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret_access_key),
         )
+        self.foundation = assemble_foundation("tencentcloud", s, user_data, hosts, storage, self.edge, ha_parts)
         self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
 

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_random as random
 from tencentcloud_iac_pulumi import clb, postgresql, redis, security, subnet
 
+from components.cloud.health_check import health_check_request, tencent_http_code
 from components.firewall import WORLD
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
@@ -82,6 +83,12 @@ class HaNetwork(pulumi.ComponentResource):
 class LoadBalancerInstance(pulumi.ComponentResource):
     """The public CLB itself; its listeners come later (`listen`), once the certificate exists."""
 
+    # Set by listen().
+    https: clb.Listener
+    https_rule: clb.ListenerRule
+    http: clb.Listener
+    http_rule: clb.ListenerRule
+
     def __init__(self, name: str, s: Settings, vpc_id: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions):
         super().__init__("xqfc:tencentcloud:LoadBalancer", name, None, opts)
         self.name = name
@@ -109,6 +116,7 @@ def listen(lb: LoadBalancerInstance, s: Settings, certificate_id: pulumi.Input[s
     """443 (HTTPS, the stack's certificate, health-checked on the app's path) to every app
     host's nginx over HTTPS, and 80 redirected to 443."""
     name, clb_id = lb.name, lb.instance.id
+    check = health_check_request("tencentcloud", s)
     child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=lb))
     https = clb.Listener(
         f"{name}-https", clb_id=clb_id, listener_name="https", port=443, protocol="HTTPS",
@@ -122,16 +130,18 @@ def listen(lb: LoadBalancerInstance, s: Settings, certificate_id: pulumi.Input[s
         url="/",
         # nginx on each host keeps terminating TLS, so the hosts' config is the single-VM one.
         forward_type="HTTPS",
+        # The request components/cloud/health_check.py describes (and the nginx test sends):
+        # the canonical name, so nginx's redirect of the other name can't stand in for the app.
         health_check_switch=True,
-        health_check_type="HTTPS",
-        health_check_http_path=s.app_health_path,
-        health_check_http_domain=s.domain,
-        health_check_http_method="GET",
-        health_check_http_code=2,  # 2xx only
-        health_check_interval_time=5,
-        health_check_health_num=2,
-        health_check_unhealth_num=2,
-        health_check_time_out=4,
+        health_check_type=check.scheme.upper(),
+        health_check_http_path=check.path,
+        health_check_http_domain=check.host,
+        health_check_http_method=check.method,
+        health_check_http_code=tencent_http_code(check),
+        health_check_interval_time=check.interval_s,
+        health_check_health_num=check.healthy_after,
+        health_check_unhealth_num=check.unhealthy_after,
+        health_check_time_out=check.timeout_s,
         opts=child,
     )
     clb.Attachment(
@@ -183,7 +193,7 @@ class ManagedData(pulumi.ComponentResource):
             availability_zone=s.zone,
             db_node_sets=[
                 postgresql.InstanceDbNodeSetArgs(role="Primary", zone=s.zone),
-                postgresql.InstanceDbNodeSetArgs(role="Standby", zone=s.secondary_zone),
+                postgresql.InstanceDbNodeSetArgs(role="Standby", zone=s.zones[1]),
             ],
             charge_type="POSTPAID_BY_HOUR",
             db_major_version=PG_MAJOR_VERSION,

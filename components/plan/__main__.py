@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import pulumi
 
 from components.plan.assumed import assumed_secrets
+from components.plan.cost import ESTIMATE_ERRORS, check_budget, cost_document, cost_lines, plan_estimate, write_cost
 from components.plan.mocks import MASK, Registration
 from components.plan.run import ROOT, PlanResult, run_stack, run_stack_on
 from components.plan.stack_config import StackConfigError, list_stacks, project_name, read_stack_config
@@ -129,8 +130,11 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             result = run_stack_on(args.stack, args.cloud, overrides, root)
         else:
             result = run_stack(args.stack, overrides, root)
+        cost = plan_estimate(result)
+        check_budget(args.stack, cost, int(result.config.get(f"{project}:monthlyBudgetCny") or 0))
         write_plan(result, out_dir)
-    except (pulumi.RunError, ValueError) as err:
+        write_cost(cost_document(result, cost), out_dir)
+    except (pulumi.RunError, ValueError, *ESTIMATE_ERRORS) as err:
         print(str(err), file=sys.stderr)
         return 2
 
@@ -139,6 +143,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print("\noutputs:")
     for k, v in outputs_document(result).items():
         print(f"  {k}: {json.dumps(v, ensure_ascii=False)}")
+    print()
+    print("\n".join(cost_lines(cost)))
     if assumed:
         print(f"\nsecrets not in Pulumi.{args.stack}.yaml, planned with a placeholder (set each before `pulumi up`: "
               f"pulumi config set --secret KEY ...): {', '.join(assumed)}")

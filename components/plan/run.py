@@ -83,7 +83,7 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
     mocks = mocks or CloudMocks()
     monitor = RecordingMonitor(mocks)
     # A previous run in this process leaves its root stack behind; each run needs its own.
-    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]
+    runtime_settings.set_root_resource(None)  # type: ignore[arg-type]  # typed non-Optional, but None is how the SDK starts: no root yet
     pulumi.runtime.set_mocks(mocks, project=project_name(root), stack=stack, preview=False, monitor=monitor)
     runtime_config.set_all_config(config, secret_keys)
     runtime_settings.SETTINGS.rpc_manager.clear()
@@ -93,7 +93,7 @@ def run_stack(stack: str, overrides: dict[str, Any] | None = None, root: Path = 
     async def program() -> None:
         namespace = runpy.run_path(str(root / "__main__.py"), run_name="__main__")
         stack_resource = runtime_settings.get_root_resource()
-        for name, value in dict(stack_resource.outputs).items():  # type: ignore[union-attr]
+        for name, value in dict(stack_resource.outputs).items():  # type: ignore[union-attr]  # the Stack __main__.py just ran, never None
             collected.setdefault("outputs", {})[name] = await _resolve(value)
         platform = namespace.get("platform")
         artifacts = platform.artifacts() if platform is not None else {}

@@ -60,15 +60,25 @@ class AppArgs:
     region: str
     docker_provider: pulumi.ProviderResource
     depends_on: list[pulumi.Resource]
+    # ha: the first host's SECRET_KEY. It signs what the client carries (session cookie, CSRF
+    # token), so every host behind the load balancer must hold the same one; None: make it here.
+    secret_key: pulumi.Output[str] | None = None
 
 
 class AppRelease(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:runtime:AppRelease", name, None, opts)
         s = args.settings
-        self.secret_key = random.RandomPassword(f"{name}-secret-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self))
+        # Generated once per stack, by the first host's release (its name, so a single stack keeps
+        # its key and its users' sessions); later hosts are handed that one.
+        self.secret_key: random.RandomPassword | None = None
+        if args.secret_key is None:
+            self.secret_key = random.RandomPassword(f"{name}-secret-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self))
+            self.secret_key_value: pulumi.Output[str] = self.secret_key.result
+        else:
+            self.secret_key_value = args.secret_key
         env = pulumi.Output.all(
-            db=args.database_url, redis=args.redis_url, key=self.secret_key.result, extra=args.extra_secret_env, bucket=args.bucket,
+            db=args.database_url, redis=args.redis_url, key=self.secret_key_value, extra=args.extra_secret_env, bucket=args.bucket,
         ).apply(lambda a: render_env_file({
             "APP_ENV": s.environment,
             # The port the release's health gate, nginx and Prometheus use (appPort).

@@ -7,7 +7,9 @@ node-exporter's textfile directory, where the backup-age alerts read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi_command import remote
@@ -39,7 +41,7 @@ def tool_files() -> dict[str, str]:
 
 
 def schedule(s: Settings, bucket: str, endpoint: str, region: str, managed_db: tuple[str, int] | None = None) -> BackupScheduleSettings:
-    managed = {} if managed_db is None else {
+    managed: dict[str, Any] = {} if managed_db is None else {
         "managed_postgres_host": managed_db[0], "managed_postgres_port": managed_db[1],
         "postgres_client_image": s.postgres_image, "redis_snapshots": False,
     }
@@ -104,7 +106,7 @@ class Backups(pulumi.ComponentResource):
         self.timers = timers
         files = [FileSpec(f"{TOOL_DIR}/{rel}", text) for rel, text in tool_files().items()]
         self.unit_names = unit_names(redis_snapshots=db is None)
-        files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in self.unit_names]
+        files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(itemgetter(unit))) for unit in self.unit_names]
         files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
         self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
         # The timers are what "backups are scheduled" means; the guardrails look for this command.

@@ -124,7 +124,7 @@ class Postgres(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )
         self.restart = restart_on_change(f"{name}-restart", args.connection, self.container, self.files, self)
-        self.url = pulumi.Output.secret(
+        self.url: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.concat("postgresql://", args.db_user, ":", self.password.result, "@", POSTGRES_HOST, ":5432/", args.db_name)
         )
         self.register_outputs({"host": POSTGRES_HOST})
@@ -152,7 +152,7 @@ class Redis(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         image = remote_image(f"{name}-image", args.image, child)
-        config = pulumi.Output.secret(
+        config: pulumi.Output[str] = pulumi.Output.secret(
             self.password.result.apply(lambda pw: render_redis_conf(RedisConfig(pw, args.maxmemory_mb, args.eviction_policy)))
         )
         self.files = RemoteFiles(f"{name}-files", args.connection, [
@@ -181,5 +181,5 @@ class Redis(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )
         self.restart = restart_on_change(f"{name}-restart", args.connection, self.container, self.files, self)
-        self.url = pulumi.Output.secret(pulumi.Output.concat("redis://:", self.password.result, "@", REDIS_HOST, ":6379/0"))
+        self.url: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.concat("redis://:", self.password.result, "@", REDIS_HOST, ":6379/0"))
         self.register_outputs({"host": REDIS_HOST})

@@ -33,6 +33,8 @@ class HostRuntimeArgs:
     host: Host | None = None
     primary: bool = True
     release_after: tuple[pulumi.Resource, ...] = ()
+    # ha: the stack's one app SECRET_KEY, made by the first host (None: this host makes it).
+    app_secret_key: pulumi.Output[str] | None = None
 
 
 def bootstrap_database_command(s: Settings, db: DatabaseEndpoint) -> pulumi.Output[str]:
@@ -81,8 +83,8 @@ class HostRuntime(pulumi.ComponentResource):
             # ha: the cloud's managed PostgreSQL and Redis; no data container on any host.
             database_url, redis_url = f.database.url, f.cache.url
             db_password, cache_password = f.database.password, f.cache.password
-            postgres_address = pulumi.Output.concat(f.database.host, ":", pulumi.Output.from_input(f.database.port).apply(str))
-            redis_address = pulumi.Output.concat("redis://", f.cache.host, ":", pulumi.Output.from_input(f.cache.port).apply(str))
+            postgres_address: pulumi.Input[str] = pulumi.Output.concat(f.database.host, ":", pulumi.Output.from_input(f.database.port).apply(str))
+            redis_address: pulumi.Input[str] = pulumi.Output.concat("redis://", f.cache.host, ":", pulumi.Output.from_input(f.cache.port).apply(str))
             data_ready: list[pulumi.Resource] = []
             if args.primary:
                 self.bootstrap = remote.Command(
@@ -115,6 +117,7 @@ class HostRuntime(pulumi.ComponentResource):
                 extra_secret_env=args.secrets.app_secret_env, bucket=f.storage.bucket, s3_endpoint=f.storage.s3_endpoint,
                 region=f.storage.region, docker_provider=self.access.docker,
                 depends_on=[*data_ready, self.access.ready, *args.release_after],
+                secret_key=args.app_secret_key,
             ),
             on_host,
         )
@@ -135,7 +138,7 @@ class HostRuntime(pulumi.ComponentResource):
                 MonitoringArgs(
                     s, args.secrets, args.public_url, self.networks, conn, db_password, cache_password,
                     postgres_address=postgres_address, redis_address=redis_address,
-                    other_hosts=[(f"xqfc-{s.environment}-{i + 1}", h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
+                    other_hosts=[(h.hostname or s.host_name(i), h.private_ip) for i, h in enumerate(f.hosts) if h is not host],
                 ),
                 on_host,
             )

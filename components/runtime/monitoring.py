@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -170,12 +173,13 @@ class Monitoring(pulumi.ComponentResource):
             dingtalk=sec.alert_dingtalk_webhook or "", dingtalk_sign=sec.alert_dingtalk_secret or "",
         )
         secret_spec = resolved.apply(lambda r: replace(spec, receivers=_receivers(s, sec, r)))
+        prom_files: Mapping[str, pulumi.Input[str]]
         if args.other_hosts:
             labels = [h for h, _ in args.other_hosts]
             rendered = pulumi.Output.all(*[ip for _, ip in args.other_hosts]).apply(
                 lambda ips: prometheus_files(replace(spec, other_hosts=tuple((h, f"{ip}:{NODE_EXPORTER_PORT}") for h, ip in zip(labels, ips))))
             )
-            prom_files = {path: rendered.apply(lambda f, path=path: f[path]) for path in prometheus_files(spec)}
+            prom_files = {path: rendered.apply(itemgetter(path)) for path in prometheus_files(spec)}
         else:
             prom_files = prometheus_files(spec)
         files = [FileSpec(f"{HOST_DIR}/prometheus{path[len(PROM_DIR):]}", text) for path, text in prom_files.items()]
@@ -212,7 +216,7 @@ class Monitoring(pulumi.ComponentResource):
         after_files = pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *self.secret_files.commands])
 
         net = args.networks
-        mon = (net.monitoring, [])
+        mon: tuple[docker.Network, list[str]] = (net.monitoring, [])
 
         def volume(role: str, docker_name: str) -> docker.Volume:
             return docker.Volume(f"{name}-{role}-data", name=docker_name,
@@ -225,7 +229,7 @@ class Monitoring(pulumi.ComponentResource):
             image = remote_image(f"{name}-{role}-image", image_ref, child)
             alias = role
             # In the host's network namespace a container has the host's name and no aliases.
-            naming = {"hostname": role, "networks_advanced": attach(*[(n, [alias]) for n, _ in networks])} if networks else {}
+            naming: dict[str, Any] = {"hostname": role, "networks_advanced": attach(*[(n, [alias]) for n, _ in networks])} if networks else {}
             return docker.Container(
                 f"{name}-{role}",
                 name=f"xqfc-{role}",
@@ -288,7 +292,7 @@ class Monitoring(pulumi.ComponentResource):
         # The managed services are outside Docker: reached through the monitoring network's
         # route out, since the data network is internal.
         managed = not isinstance(args.postgres_address, str)
-        data_net = [] if managed else [(net.data, [])]
+        data_net: list[tuple[docker.Network, list[str]]] = [] if managed else [(net.data, [])]
         self.containers["postgres-exporter"] = container(
             "postgres-exporter", s.postgres_exporter_image, harden=Hardening(mb["postgres-exporter"], user=NOBODY),
             networks=[mon, *data_net],

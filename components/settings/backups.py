@@ -13,6 +13,7 @@ from components.settings.errors import Problem
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
+    from components.settings.placement import Environment
 
 # Used with fullmatch: `$` would let a trailing newline through.
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]")
@@ -22,6 +23,12 @@ PROD_MIN_RETENTION_DAYS = 30
 
 
 class BackupFields(Fields):
+    if TYPE_CHECKING:  # fields of the other groups that Settings combines with this one
+        environment: Environment
+
+        @property
+        def on_existing_host(self) -> bool: ...
+
     bucket_name: str | None = None
     backup_retention_days: int = Field(7, ge=1, le=3650)
     backup_schedule: str = "daily"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import overload
 
 # Every pattern here is anchored with \A...\Z or used with fullmatch: `$` also matches before a
 # trailing newline, so `re.match("^...$", "value\n")` lets the newline through into files.
@@ -26,12 +27,20 @@ def url_parts(v: str, schemes: tuple[str, ...] = ("https",)) -> tuple[str, str, 
     return m["scheme"], m["host"], int(port) if port else None, m["path"] or ""
 
 
+@overload
+def https_url(v: str) -> str: ...
+@overload
+def https_url(v: str | None) -> str | None: ...
 def https_url(v: str | None) -> str | None:
     if v:
         url_parts(v)
     return v.rstrip("/") if v else v
 
 
+@overload
+def private_cidr(v: str) -> str: ...
+@overload
+def private_cidr(v: str | None) -> str | None: ...
 def private_cidr(v: str | None) -> str | None:
     if v is None:
         return v

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Mapping, get_args, get_origin
+from typing import AbstractSet, Any, Mapping, get_args, get_origin
 
 from pydantic import ValidationError
 
-from components.settings import backups, monitoring, network, placement, services, topology
+from components.settings import backups, costs, monitoring, network, placement, services, topology
 from components.settings.base import PROJECT, Context
 from components.settings.errors import MISSING, Problem, SettingsError
 from components.settings.model import Settings
@@ -24,7 +24,7 @@ CHECKS = [
     placement.prod_deletion_protection, backups.prod_retention,
     *services.CHECKS, *monitoring.CHECKS,
     backups.local_copies_within_retention, placement.mount_is_not_device,
-    *network.LATE_CHECKS, *monitoring.LATE_CHECKS,
+    *network.LATE_CHECKS, *monitoring.LATE_CHECKS, *costs.CHECKS,
 ]
 
 
@@ -81,7 +81,7 @@ class _Guard:
 _PLACEHOLDERS = {"environment": "dev", "domain": "placeholder.invalid", "adminCidrs": ["192.0.2.1/32"], "appImage": "placeholder:0"}
 
 
-def _cross_checks(s: Settings, raw_keys: set[str] = frozenset(), secret_values: Mapping[str, Any] | None = None,
+def _cross_checks(s: Settings, raw_keys: AbstractSet[str] = frozenset(), secret_values: Mapping[str, Any] | None = None,
                   stack: str = "", failed: frozenset[str] = frozenset()) -> list[Problem]:
     """Rules that involve more than one key or depend on the environment, skipping any that read a refused key."""
     ctx = Context(stack, frozenset(raw_keys), dict(secret_values or {}))
@@ -118,7 +118,7 @@ def from_mapping(raw: Mapping[str, Any], stack: str, secret_keys: set[str] | Non
     for key in SECRET_KEYS:
         if key in raw and key not in (secret_keys or set()):
             problems.append(Problem(key, "(hidden)", f"must be set as a secret: pulumi config set --secret {key} ..."))
-    problems += foreign_key_problems(foreign or {}, {f.alias for f in Settings.model_fields.values()} | set(SECRET_KEYS), foreign)
+    problems += foreign_key_problems(foreign or {}, {f.alias or n for n, f in Settings.model_fields.items()} | set(SECRET_KEYS), foreign)
     raw_keys = set(raw)
     secret_values = {k: v for k, v in raw.items() if k in SECRET_KEYS}
     raw = {k: v for k, v in raw.items() if k not in SECRET_KEYS}

@@ -5,6 +5,7 @@ from pydantic.alias_generators import to_camel
 
 from components.settings import monitoring, services
 from components.settings.backups import BackupFields
+from components.settings.costs import CostFields
 from components.settings.monitoring import MonitoringFields
 from components.settings.network import NetworkFields
 from components.settings.placement import PlacementFields
@@ -14,7 +15,7 @@ from components.settings.topology import TopologyFields
 IMAGE_FIELDS = services.IMAGE_FIELDS + monitoring.IMAGE_FIELDS
 
 
-class Settings(PlacementFields, NetworkFields, TopologyFields, ServicesFields, MonitoringFields, BackupFields):
+class Settings(PlacementFields, NetworkFields, TopologyFields, ServicesFields, MonitoringFields, BackupFields, CostFields):
     """Everything a stack can set, typed. Field names map to camelCase config keys."""
 
     def images(self) -> dict[str, str]:

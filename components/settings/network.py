@@ -101,13 +101,14 @@ class NetworkFields(Fields):
                if n.is_multicast or (n.prefixlen == n.max_prefixlen and formats.address_problem(n.network_address))]
         if odd:
             raise ValueError(f"no SSH client comes from {odd}; list the operators' own networks (e.g. 203.0.113.7/32)")
-        dupes = sorted({str(n) for n in nets if nets.count(n) > 1})
+        v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]  # all of them, after the check above
+        dupes = sorted({str(n) for n in v4 if v4.count(n) > 1})
         if dupes:
             raise ValueError(f"lists {dupes} more than once; list each network once")
-        covered = [f"{a} (inside {b})" for a, na in zip(v, nets) for b, nb in zip(v, nets) if na != nb and na.subnet_of(nb)]
+        covered = [f"{a} (inside {b})" for a, na in zip(v, v4) for b, nb in zip(v, v4) if na != nb and na.subnet_of(nb)]
         if covered:
             raise ValueError(f"lists networks already covered by another entry: {covered}; keep the wider one")
-        partial = [n for n in nets if n.prefixlen > 0]
+        partial = [n for n in v4 if n.prefixlen > 0]
         total = sum(n.num_addresses for n in ipaddress.collapse_addresses(partial))
         if total > ADMIN_MAX_ADDRESSES:
             raise ValueError(f"opens SSH to {total} addresses, the world in effect; at most {ADMIN_MAX_ADDRESSES} "
@@ -276,7 +277,8 @@ def cloud_only(s: Settings, ctx: Context) -> list[Problem]:
 def subnet_in_vpc(s: Settings, ctx: Context) -> list[Problem]:
     if s.on_existing_host:
         return []
-    if not ipaddress.ip_network(s.subnet_cidr).subnet_of(ipaddress.ip_network(s.vpc_cidr)):
+    # Both are private IPv4 ranges by now (formats.private_cidr).
+    if not ipaddress.IPv4Network(s.subnet_cidr).subnet_of(ipaddress.IPv4Network(s.vpc_cidr)):
         return [Problem("subnetCidr", s.subnet_cidr, f"must lie inside vpcCidr {s.vpc_cidr}")]
     return []
 

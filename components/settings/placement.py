@@ -252,8 +252,8 @@ def region_and_zone(s: Settings, ctx: Context) -> list[Problem]:
         hint = f"{s.region} is a {other} region but cloud is {s.cloud}; " if other else ""
         return [Problem("region", s.region, f"{hint}not a {s.cloud} region; allowed: {', '.join(REGIONS[s.cloud])}")]
     if not re.match(zone_pattern(s.cloud, s.region), s.zone):
-        other = [c for c in CLOUDS if c != s.cloud and any(re.match(zone_pattern(c, r), s.zone) for r in REGIONS[c])]
-        hint = f"{s.zone} is a {other[0]} zone but cloud is {s.cloud}; " if other else ""
+        others = [c for c in CLOUDS if c != s.cloud and any(re.match(zone_pattern(c, r), s.zone) for r in REGIONS[c])]
+        hint = f"{s.zone} is a {others[0]} zone but cloud is {s.cloud}; " if others else ""
         return [Problem("zone", s.zone, f"{hint}not a zone of {s.cloud} region {s.region} (e.g. {zone_example(s.cloud, s.region)})")]
     return []
 

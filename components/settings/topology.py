@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from components.settings import formats
 from components.settings.base import Context, Fields
 from components.settings.errors import Problem
-from components.settings.placement import REGIONS, zone_example, zone_pattern
+from components.settings.placement import REGIONS, Environment, zone_example, zone_pattern
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
@@ -20,6 +20,11 @@ Topology = Literal["single", "ha"]
 
 
 class TopologyFields(Fields):
+    if TYPE_CHECKING:  # fields of the other groups that Settings combines with this one
+        environment: Environment
+        zone: str
+        subnet_cidr: str
+
     topology: Topology = "single"
     secondary_zone: str | None = None
     secondary_subnet_cidr: str | None = None
@@ -34,6 +39,16 @@ class TopologyFields(Fields):
     @property
     def is_ha(self) -> bool:
         return self.topology == "ha"
+
+    def host_name(self, index: int) -> str:
+        """The OS hostname of app host `index` (0: the first): the VM's name at the cloud, its
+        cloud-init hostname and its `host` label in monitoring, so a page names one machine."""
+        return f"xqfc-{self.environment}" if index == 0 else f"xqfc-{self.environment}-{index + 1}"
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The app hosts' zones in host order: zone, then secondaryZone on ha (second_zone refuses ha without one)."""
+        return (self.zone, self.secondary_zone) if self.is_ha and self.secondary_zone else (self.zone,)
 
     @property
     def ha_subnets(self) -> tuple[str, str]:
@@ -63,10 +78,11 @@ def ha_subnets(s: Settings, ctx: Context) -> list[Problem]:
     if s.on_existing_host or not s.is_ha or s.secondary_zone is None:
         return []
     p: list[Problem] = []
-    vpc = ipaddress.ip_network(s.vpc_cidr)
-    nets = {"subnetCidr": ipaddress.ip_network(s.subnet_cidr)}
+    # All private IPv4 ranges by now (formats.private_cidr).
+    vpc = ipaddress.IPv4Network(s.vpc_cidr)
+    nets = {"subnetCidr": ipaddress.IPv4Network(s.subnet_cidr)}
     for key, cidr in zip(("secondarySubnetCidr", "dataSubnetCidr"), s.ha_subnets):
-        net = ipaddress.ip_network(cidr)
+        net = ipaddress.IPv4Network(cidr)
         if not net.subnet_of(vpc):
             p.append(Problem(key, cidr, f"must lie inside vpcCidr {s.vpc_cidr} (empty: the range after subnetCidr)"))
         clash = [k for k, other in nets.items() if net.overlaps(other)]

@@ -250,7 +250,7 @@ def test_every_container_runs_healthy_with_the_declared_hardening(world):
         if i.get("user"):
             assert c["Config"]["User"] == i["user"], name
         # Issue 22: a CPU limit sized from vmCpus, and a health check wherever the image can run one.
-        assert host["NanoCpus"] == round(float(i["cpus"]) * 1e9) and 0 < host["NanoCpus"] < os.cpu_count() * 1e9, (name, host["NanoCpus"])
+        assert host["NanoCpus"] == round(float(i["cpus"]) * 1e9) and 0 < host["NanoCpus"] < (os.cpu_count() or 1) * 1e9, (name, host["NanoCpus"])
         if name.removeprefix("xqfc-") not in NO_PROBE:
             assert hc and hc["Test"] == i["healthcheck"]["tests"], (name, hc)
     # The app, released by the script: blue, healthy (its image's HEALTHCHECK), hardened like the rest.
@@ -300,7 +300,7 @@ def test_no_data_or_monitoring_port_is_reachable_from_outside(world):
         assert s.connect_ex((address, 443)) == 0, "nginx's 443 must answer on the outside address"
 
 
-def test_prometheus_scrapes_every_target_and_loads_every_rule(world):
+def test_prometheus_scrapes_every_target_and_loads_every_rule(world: World) -> None:
     deadline = time.monotonic() + 90
     down: list = []
     while time.monotonic() < deadline:
@@ -319,7 +319,7 @@ def test_prometheus_scrapes_every_target_and_loads_every_rule(world):
     assert "OK" in status, status
 
 
-def unit_command(text: str) -> str:
+def unit_command(text: str) -> tuple[str, str]:
     """A oneshot unit's [Service] as one shell line: its user, folder, environment and ExecStart.
 
     Only the directives the backup units use; anything else in [Service] that changes how the
@@ -367,6 +367,9 @@ def test_a_second_apply_changes_nothing(world):
 
 class Load:
     """HTTPS clients through nginx for the length of a release."""
+
+    failed: list[object]  # HTTP statuses other than 200, and exceptions
+    versions: dict[str | None, int]  # responses by x-app-version
 
     def __init__(self, world: World, clients: int = 4):
         self.world, self.stop, self.ok, self.failed, self.versions = world, threading.Event(), 0, [], {}

@@ -61,8 +61,9 @@ def main() -> None:
     parser.add_argument("--version", required=True)
     parser.add_argument("--health-status", type=int, default=200)
     parser.add_argument("--port-file", required=True)
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    server = make_server(args.version, args.health_status)
+    server = make_server(args.version, args.health_status, args.port)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as fh:

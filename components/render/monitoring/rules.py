@@ -28,8 +28,8 @@ class Alert:
     summary: str
     description: str
 
-    def as_rule(self) -> dict:
-        rule = {"alert": self.name, "expr": self.expr}
+    def as_rule(self) -> dict[str, object]:
+        rule: dict[str, object] = {"alert": self.name, "expr": self.expr}
         if self.for_ != "0s":
             rule["for"] = self.for_
         rule["labels"] = {"severity": self.severity}
@@ -52,6 +52,8 @@ def _num(value: float) -> str:
 
 def _service_alerts(spec: MonitoringSpec) -> list[Alert]:
     th = spec.thresholds
+    if th is None:  # MonitoringSpec.__post_init__ sets the environment's defaults
+        raise ValueError("MonitoringSpec without thresholds")
     env = spec.environment
     mounts = "|".join(sorted({spec.root_mountpoint, spec.data_mountpoint}))
     fs = f'job="node",mountpoint=~"{mounts}",fstype!~"tmpfs|overlay|squashfs"'
