@@ -28,6 +28,8 @@ EXPORTED_METRICS = {
         "node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_load1", "node_load5", "node_load15",
         "node_network_receive_bytes_total", "node_network_transmit_bytes_total", "node_disk_read_bytes_total",
         "node_disk_written_bytes_total",
+        # vmstat collector, on by default with oom_kill in its fields (collector/vmstat_linux.go@v1.9.1)
+        "node_vmstat_oom_kill",
     ], "node-exporter"),
     # written by the backup job into node-exporter's textfile collector directory
     "xqfc_backup_last_success_timestamp_seconds": "node-exporter textfile (backup job)",

@@ -222,7 +222,21 @@ def cases(spec: MonitoringSpec) -> list[Case]:
         Case("RestoreDrillMissing", False, {**heartbeat, drill_sel: "0+3600x200"}, f"{drill_h + 2:g}h",
              interval="1h"),
     ]
-    return out
+    return out + oom_cases(spec)
+
+
+def oom_cases(spec: MonitoringSpec) -> list[Case]:
+    """OomKill: node-exporter's node_vmstat_oom_kill counter steps up at minute 10."""
+    node = {"job": "node", "instance": "node-exporter:9100", "host": spec.host}
+    oom = _sel("node_vmstat_oom_kill", node)
+    warn = {"alertname": "OomKill", "severity": "warning"}
+    return [
+        Case("OomKill", True, {oom: "5x10 6x30"}, "12m", [{**node, **warn}]),
+        Case("OomKill", True, {oom: "5x10 7x30"}, "24m", [{**node, **warn}], why="still inside the window"),
+        Case("OomKill", False, {oom: "5x40"}, "20m", why="no kill"),
+        Case("OomKill", False, {oom: "5x10 6x40"}, "30m", why="the kill is older than the window: resolved"),
+        Case("OomKill", False, {oom: "5x10 0x30"}, "12m", why="a reboot resets the counter to 0: no kill"),
+    ]
 
 
 def _rules_without_annotations(spec: MonitoringSpec) -> dict:

@@ -82,13 +82,16 @@ def test_logs_are_off_by_default_on_4gb_and_optional_containers_follow_the_spec(
     assert default_logs_enabled(4096) is False and default_logs_enabled(8192) is True
     dev = memory_budget(stack_spec("dev"))
     assert "loki" not in dev and "promtail" not in dev and "dingtalk-bridge" not in dev
-    with_logs = memory_budget(stack_spec("dev", logs_enabled=True, receivers=Receivers(dingtalk=DINGTALK)))
+    with_logs = memory_budget(stack_spec("dev", vm_memory_mib=8192, logs_enabled=True, receivers=Receivers(dingtalk=DINGTALK)))
     assert {"loki", "promtail", "dingtalk-bridge"} <= set(with_logs)
+    # Grafana's 512 MiB floor (10.1 on) leaves no room for logs on 4 GB: refused, as settings refuse it.
+    with pytest.raises(ValueError, match="logsEnabled=false"):
+        memory_budget(stack_spec("dev", logs_enabled=True))
 
 
 def test_bigger_vms_never_get_smaller_limits():
     def budget(vm):
-        return memory_budget(stack_spec("prod", vm_memory_mib=vm, logs_enabled=True))
+        return memory_budget(stack_spec("prod", vm_memory_mib=vm, logs_enabled=vm >= 8192))
     small, medium, large = budget(4096), budget(8192), budget(16384)
     for name in small:
         assert small[name] <= medium[name] <= large[name], name

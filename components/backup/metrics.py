@@ -20,7 +20,7 @@ HELP = {
     "xqfc_restore_drill_duration_seconds": ("gauge", "Wall time of the last restore drill."),
     "xqfc_restore_drill_tables_checked": ("gauge", "Tables compared by the last restore drill."),
 }
-_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$")
+_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)\Z")
 
 
 def _labels(labels: dict[str, str]) -> str:

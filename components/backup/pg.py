@@ -14,7 +14,7 @@ from typing import IO
 from .naming import check_name
 
 
-_SNAPSHOT_RE = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
+_SNAPSHOT_RE = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?\Z")
 
 
 class PgError(RuntimeError):

@@ -22,8 +22,8 @@ class Shape:
 # Alibaba: ecs.<family>.<size>, e.g. ecs.c7.large
 #   (https://help.aliyun.com/zh/ecs/user-guide/overview-of-instance-families).
 INSTANCE_TYPE_FORMAT: dict[str, tuple[str, str]] = {
-    "tencentcloud": (r"^[A-Z][A-Za-z0-9]*\.[0-9]*[A-Z]+[0-9]+$", "S5.MEDIUM4"),
-    "alicloud": (r"^ecs\.[a-z0-9-]+\.[a-z0-9-]+$", "ecs.c7.large"),
+    "tencentcloud": (r"^[A-Z][A-Za-z0-9]*\.[0-9]*[A-Z]+[0-9]+\Z", "S5.MEDIUM4"),
+    "alicloud": (r"^ecs\.[a-z0-9-]+\.[a-z0-9-]+\Z", "ecs.c7.large"),
 }
 
 # vCPUs and memory of the types the stacks and CLOUD_DEFAULTS use (and their neighbours).
@@ -53,8 +53,8 @@ INSTANCE_TYPES: dict[str, dict[str, Shape]] = {
 # checks the img- prefix: ValidateImageID). Alibaba: a custom image m-<id>, or a public image's
 # file name ending in .vhd (DescribeImages, e.g. ubuntu_24_04_x64_20G_alibase_20240812.vhd).
 IMAGE_ID_FORMAT: dict[str, tuple[str, str]] = {
-    "tencentcloud": (r"^img-[a-z0-9]{8}$", "img-8toqc6s3"),
-    "alicloud": (r"^(m-[a-z0-9]{8,30}|[A-Za-z0-9][A-Za-z0-9_.-]*\.vhd)$", "m-bp1g7004ksh0oeuc1234"),
+    "tencentcloud": (r"^img-[a-z0-9]{8}\Z", "img-8toqc6s3"),
+    "alicloud": (r"^(m-[a-z0-9]{8,30}|[A-Za-z0-9][A-Za-z0-9_.-]*\.vhd)\Z", "m-bp1g7004ksh0oeuc1234"),
 }
 
 # Zones of each region in settings.REGIONS. Zones a cloud marks sold out are left out: new

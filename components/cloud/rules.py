@@ -102,13 +102,13 @@ def sizing_notes(cloud: str, instance_type: str) -> list[str]:
 TENCENT_DISK_STEP_GB = 10
 # Tencent PostgreSQL CreateInstances: Storage "设置步长为10"; AdminName 1-16 of letters, digits, _,
 # not postgres, not starting with a digit or pg_ (https://cloud.tencent.com/document/api/409/56107).
-TENCENT_PG_ADMIN_RE = re.compile(r"^(?!pg_)(?![0-9])[A-Za-z0-9_]{1,16}$", re.IGNORECASE)
+TENCENT_PG_ADMIN_RE = re.compile(r"^(?!pg_)(?![0-9])[A-Za-z0-9_]{1,16}\Z", re.IGNORECASE)
 # Alibaba RDS CreateAccount (PostgreSQL on cloud disks): 2-63 of lower-case letters, digits, _,
 # starting with a letter, ending with a letter or digit (https://help.aliyun.com/zh/rds/developer-reference/api-rds-2014-08-15-createaccount).
-ALICLOUD_PG_ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9_]{0,61}[a-z0-9]$")
+ALICLOUD_PG_ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9_]{0,61}[a-z0-9]\Z")
 # Alibaba RDS CreateDatabase DBName: 2-64 of lower-case letters, digits, _ and -, starting with
 # a letter, ending with a letter or digit (https://help.aliyun.com/zh/rds/developer-reference/api-rds-2014-08-15-createdatabase).
-ALICLOUD_DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}[a-z0-9]$")
+ALICLOUD_DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}[a-z0-9]\Z")
 
 
 def disk_rules(cloud: str, system_disk_size: int, data_disk_size: int) -> list[Problem]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
-_CONTAINER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
+_CONTAINER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 # Values that need no quoting in an EnvironmentFile: what cloud access keys and a RandomPassword
 # with special=False produce. Anything else is refused rather than escaped by guesswork.
-_SAFE_SECRET = re.compile(r"^[A-Za-z0-9/+=._-]+$")
+_SAFE_SECRET = re.compile(r"^[A-Za-z0-9/+=._-]+\Z")
 
 
 @dataclass(frozen=True)

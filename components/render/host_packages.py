@@ -45,7 +45,7 @@ DOCKER_PACKAGES: dict[str, str] = {
 }
 
 # Debian policy version: [epoch:]upstream[-revision]; what `apt-get install pkg=VERSION` takes.
-_VERSION = re.compile(r"^(\d+:)?[0-9][A-Za-z0-9.+~]*-[A-Za-z0-9.+~]+$")
+_VERSION = re.compile(r"^(\d+:)?[0-9][A-Za-z0-9.+~]*-[A-Za-z0-9.+~]+\Z")
 
 
 def install_arguments(packages: dict[str, str] = DOCKER_PACKAGES) -> list[str]:

@@ -44,7 +44,7 @@ ALLOWED_ORIGINS = (
 )
 CONFIG_PATH = "/etc/apt/apt.conf.d/52xqfc-unattended-upgrades"
 
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
 
 def reboot_time(host_index: int) -> str:

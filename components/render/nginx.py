@@ -45,9 +45,9 @@ GZIP_TYPES = (
     "image/svg+xml",
 )
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_TARGET_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})$")
-_SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+_TARGET_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})\Z")
+_SIZE = re.compile(r"^[0-9]+[kKmMgG]?\Z")
 # An unquoted value interpolated into nginx.conf must not end the directive, open a block
 # or expand a variable; a double-quoted header value must not close its quotes.
 _NGINX_UNSAFE_BARE = re.compile(r"[\s;{}\"'\\$#]")
@@ -210,7 +210,7 @@ def _validate(spec: NginxSpec) -> None:
         value = getattr(spec, name)
         if not value or _NGINX_UNSAFE_QUOTED.search(value):
             raise NginxSpecError(f"{name}={value!r} is empty or would break out of its quotes")
-    if not re.match(r"^[a-z][a-z0-9_]*$", spec.upstream_name):
+    if not re.match(r"^[a-z][a-z0-9_]*\Z", spec.upstream_name):
         raise NginxSpecError(f"upstream_name {spec.upstream_name!r} is not a plain identifier")
 
 
@@ -244,7 +244,7 @@ def render_upstream(targets: list[UpstreamTarget] | tuple[UpstreamTarget, ...], 
     """
     if not targets:
         raise NginxSpecError("an upstream needs at least one target")
-    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+    if not re.match(r"^[a-z][a-z0-9_]*\Z", name):
         raise NginxSpecError(f"upstream name {name!r} is not a plain identifier")
     servers = "".join(f"    server {t};\n" for t in targets)
     return f"upstream {name} {{\n{servers}    keepalive {keepalive};\n}}\n"

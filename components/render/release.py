@@ -13,7 +13,7 @@ from typing import Mapping
 from components.runtime import stopping
 from components.settings import Settings
 
-_ENV_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_ENV_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*\Z")
 
 
 @dataclass(frozen=True)

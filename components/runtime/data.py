@@ -66,6 +66,7 @@ class PostgresArgs:
     networks: RuntimeNetworks
     protect: bool
     connection: remote.ConnectionArgs
+    cpus: float | None = None  # render/cpu_budget.py
 
 
 class Postgres(pulumi.ComponentResource):
@@ -114,6 +115,7 @@ class Postgres(pulumi.ComponentResource):
             # postmaster is PID 1 itself so that the stop signal reaches it (Hardening.init).
             **hardened(Hardening(
                 memory_mb=args.memory_mb,
+                cpus=args.cpus,
                 init=False,
                 cap_add=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
@@ -136,6 +138,7 @@ class RedisArgs:
     networks: RuntimeNetworks
     protect: bool
     connection: remote.ConnectionArgs
+    cpus: float | None = None  # render/cpu_budget.py
 
 
 class Redis(pulumi.ComponentResource):
@@ -174,7 +177,7 @@ class Redis(pulumi.ComponentResource):
             wait_timeout=90,
             # SIGTERM makes Redis fsync its AOF and save a final RDB (runtime/stopping.py).
             stop_timeout=stopping.redis_stop_timeout(args.maxmemory_mb),
-            **hardened(Hardening(memory_mb=limit)),
+            **hardened(Hardening(memory_mb=limit, cpus=args.cpus)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.files.commands),
         )
         self.restart = restart_on_change(f"{name}-restart", args.connection, self.container, self.files, self)

@@ -15,6 +15,7 @@ from pulumi_command import remote
 
 from components.foundation import Certificate
 from components.render.nginx import NginxSpec, UpstreamTarget, render_nginx_conf
+from components.render.cpu_budget import cpu_limit
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
 from components.runtime import stopping
 from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
@@ -92,6 +93,7 @@ class EdgeProxy(pulumi.ComponentResource):
             stop_timeout=stopping.NGINX_S,
             **hardened(Hardening(
                 memory_mb=256,
+                cpus=cpu_limit("nginx", s.vm_cpu_count),
                 cap_add=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/var/cache/nginx": "rw,nosuid,size=256m", "/var/run": "rw,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=64m"},  # nosec B108

@@ -15,6 +15,7 @@ from components.runtime.app import AppArgs, AppRelease
 from components.runtime.backup import BackupArgs, Backups
 from components.runtime.containers import SUBNETS, Networks
 from components.runtime.data import Postgres, PostgresArgs, Redis, RedisArgs
+from components.render.cpu_budget import cpu_limit
 from components.runtime.edge import EdgeArgs, EdgeProxy
 from components.runtime.monitoring import Monitoring, MonitoringArgs, NodeExporter
 from components.settings import Secrets, Settings
@@ -95,12 +96,14 @@ class HostRuntime(pulumi.ComponentResource):
         else:
             self.postgres = Postgres(
                 f"{name}-postgres",
-                PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection, conn),
+                PostgresArgs(s.postgres_image, s.db_name, s.db_user, s.postgres_memory_mb, s.postgres_max_connections, self.networks, s.deletion_protection, conn,
+                             cpus=cpu_limit("postgres", s.vm_cpu_count)),
                 on_host,
             )
             self.redis = Redis(
                 f"{name}-redis",
-                RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection, conn),
+                RedisArgs(s.redis_image, s.redis_maxmemory_mb, s.redis_eviction_policy, self.networks, s.deletion_protection, conn,
+                          cpus=cpu_limit("redis", s.vm_cpu_count)),
                 on_host,
             )
             database_url, redis_url = self.postgres.url, self.redis.url

@@ -93,6 +93,12 @@ class ImageContract:
     # The least memory (MiB) the limit may give it, and where that number comes from.
     memory_floor_mb: int = 0
     memory_source: str = ""
+    # The upstream version `sources` describe (the tag read, e.g. "3.5.0", or the line, "17"), and
+    # the first and last release a documented (not "derived") memory figure is stated for.
+    # tests/test_fact_versions.py checks both against the version every stack pins; a mismatch
+    # must be named in `unverified`.
+    describes: str = ""
+    memory_describes: tuple[str, str] = ("", "")
     host_access: HostAccess = field(default_factory=HostAccess)
     engine: EngineSupport = field(default_factory=EngineSupport)
 
@@ -106,6 +112,7 @@ _BUSYBOX = ("sh", "wget")  # busybox applets in alpine and quay.io/prometheus/bu
 CONTRACTS: dict[str, ImageContract] = {
     "postgres_image": ImageContract(
         upstream="postgres:17-alpine",
+        describes="17",
         user="postgres", uid=70, gid=70,
         entrypoint=("docker-entrypoint.sh postgres: as root reads the *_FILE secrets, creates PGDATA (0700) and "
                     "/var/run/postgresql (3775) and chowns them to postgres, re-execs itself via `gosu postgres`; "
@@ -139,6 +146,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "redis_image": ImageContract(
         upstream="redis:7-alpine",
+        describes="7.4.11",
         user="redis", uid=999, gid=1000,
         entrypoint=("docker-entrypoint.sh redis-server: a flag or *.conf first argument means redis-server; as root "
                     "chowns what in /data is not redis's and re-execs via `setpriv --reuid=redis --regid=redis "
@@ -165,11 +173,13 @@ CONTRACTS: dict[str, ImageContract] = {
                        "at least 64 MiB for the fork of a snapshot (components/runtime/data.py)"),
         local_image="xqfc-e2e/redis:local",
         unverified=("the exact setpriv options of the current entrypoint (from a third-party description; "
-                    "the current docker-entrypoint.sh was not read)",),
+                    "the current docker-entrypoint.sh was not read)",
+                    "repo-info describes 7.4.11, but prod pins 7.4.6: the uid, gid and privilege drop of 7.4.6 were not read"),
         notes="Debian trixie packages Redis 8.0, not 7.4: the local image runs 8.0.",
     ),
     "nginx_image": ImageContract(
         upstream="nginx:1.28-alpine",
+        describes="1.26.3",
         user="nginx", uid=101, gid=101, main_uid=0,
         entrypoint=("/docker-entrypoint.sh nginx -g 'daemon off;': runs/sources /docker-entrypoint.d/*.sh|*.envsh "
                     "(ipv6 listen, local resolvers, envsubst templates, worker tuning), then execs nginx. The master "
@@ -195,13 +205,14 @@ CONTRACTS: dict[str, ImageContract] = {
         memory_floor_mb=32,
         memory_source="derived: no documented floor; the master and auto worker processes with the default buffers stay well under 32 MiB",
         local_image="xqfc-e2e/nginx:local",
-        unverified=("the sources read are the 1.26.3 stable of that snapshot, not 1.28",
+        unverified=("the sources read describe 1.26.3 (the stable of that snapshot), not the 1.28 / 1.28.0 the stacks pin",
                     "the pid path of the package's nginx.conf (the stack passes its own config and pid directive)"),
         notes=("Temp files go to /var/cache/nginx/*_temp (compiled in); the stack mounts a tmpfs there. "
                "Debian trixie packages nginx 1.26: the local image runs it with upstream's layout."),
     ),
     "prometheus_image": ImageContract(
         upstream="prom/prometheus:v3.5.0",
+        describes="3.5.0",
         user="nobody", uid=65534, gid=65534,
         entrypoint="/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/prometheus, as nobody",
         starts_as_root=False,
@@ -224,6 +235,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "alertmanager_image": ImageContract(
         upstream="prom/alertmanager:v0.28.1",
+        describes="0.28.1",
         user="nobody", uid=65534, gid=65534,
         entrypoint="/bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml --storage.path=/alertmanager, as nobody",
         starts_as_root=False,
@@ -244,6 +256,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "grafana_image": ImageContract(
         upstream="grafana/grafana:12.1.1",
+        describes="main@78515af",
         user="grafana", uid=472, gid=0,
         entrypoint=("/run.sh: GF_<X>__FILE variables become GF_<X> from the file (both set is an error), mkdir "
                     "GF_PATHS_PLUGINS if missing, then exec `grafana server --homepath=/usr/share/grafana "
@@ -260,20 +273,22 @@ CONTRACTS: dict[str, ImageContract] = {
                  "ca-certificates bash curl tzdata musl-utils; ARG GF_UID=472, GF_GID=0; GF_PATHS_* ENV; data, logs, "
                  "plugins, provisioning chown grafana:0 and chmod 777; no VOLUME; USER \"$GF_UID\"; ENTRYPOINT /run.sh)",
                  "grafana/grafana:conf/defaults.ini ([log] mode = console file: the file logger writes GF_PATHS_LOGS)",
-                 "grafana.com/docs/grafana/v9.2/setup-grafana/installation and v10.1 (minimum recommended memory)"),
+                 "grafana.com/docs/grafana/v10.1/setup-grafana/installation and v13.2 (minimum recommended memory)"),
         writes=("/var/lib/grafana", "/var/log/grafana"),
         # defaults.ini [log] mode = console file: the file logger writes GF_PATHS_LOGS unless console only.
         write_opt_outs=(("/var/log/grafana", "GF_LOG_MODE=console"),),
         reads=(FileRead("GF_*__FILE", "the value, read at start by /run.sh"),
                FileRead("/etc/grafana/provisioning", "provisioning YAML (datasources, dashboards)")),
-        memory_floor_mb=256,
-        memory_source=("grafana.com/docs/grafana/v9.2/setup-grafana/installation: minimum recommended memory 255 MB; "
-                       "v10.1 and later recommend 512 MB for a general install (alerting, image rendering)"),
+        memory_floor_mb=512,
+        memory_source=("grafana.com/docs/grafana/v10.1/setup-grafana/installation and .../v13.2/...: \"Minimum recommended "
+                       "memory: 512 MB\" (the v9.2 page said 255 MB; the stacks run 12.1, between the two read)"),
+        memory_describes=("10.1", "13.2"),
         local_image="xqfc-e2e/grafana:local", stand_in=True,
-        unverified=("the Dockerfile read is a 2025 main revision (Go 1.24.2), not the v12.1.1 tag",),
+        unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin",),
     ),
     "node_exporter_image": ImageContract(
         upstream="prom/node-exporter:v1.9.1",
+        describes="1.9.1",
         user="nobody", uid=65534, gid=65534,
         entrypoint="/bin/node_exporter, as nobody",
         starts_as_root=False,
@@ -295,6 +310,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "cadvisor_image": ImageContract(
         upstream="gcr.io/cadvisor/cadvisor:v0.52.1",
+        describes="0.52.1",
         user="root", uid=0, gid=0,
         entrypoint="/usr/bin/cadvisor -logtostderr as root; HEALTHCHECK wget --quiet --tries=1 --spider http://localhost:8080/healthz",
         starts_as_root=False,
@@ -325,6 +341,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "postgres_exporter_image": ImageContract(
         upstream="prometheuscommunity/postgres-exporter:v0.17.1",
+        describes="0.17.1",
         user="nobody", uid=65534, gid=65534,
         entrypoint="/bin/postgres_exporter, as nobody",
         starts_as_root=False,
@@ -341,6 +358,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "redis_exporter_image": ImageContract(
         upstream="oliver006/redis_exporter:v1.75.0",
+        describes="1.75.0",
         user="59000", uid=59000, gid=59000,
         entrypoint="/redis_exporter as 59000:59000 (FROM scratch: no passwd entry, no shell)",
         starts_as_root=False,
@@ -358,6 +376,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "nginx_exporter_image": ImageContract(
         upstream="nginx/nginx-prometheus-exporter:1.4.2",
+        describes="1.4.2",
         user="1001", uid=1001, gid=1001,
         entrypoint="/usr/bin/nginx-prometheus-exporter as 1001:1001 (FROM scratch)",
         starts_as_root=False,
@@ -373,6 +392,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "blackbox_exporter_image": ImageContract(
         upstream="prom/blackbox-exporter:v0.27.0",
+        describes="0.27.0",
         user="root", uid=0, gid=0,
         entrypoint="/bin/blackbox_exporter --config.file=/etc/blackbox_exporter/config.yml; no USER (root)",
         starts_as_root=False,
@@ -390,6 +410,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "dingtalk_bridge_image": ImageContract(
         upstream="timonwong/prometheus-webhook-dingtalk:v2.1.0",
+        describes="2.1.0",
         user="nobody", uid=65534, gid=65534,
         entrypoint="/bin/prometheus-webhook-dingtalk --config.file=/etc/prometheus-webhook-dingtalk/config.yml, as nobody; HTTP :8060",
         starts_as_root=False,
@@ -411,6 +432,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "loki_image": ImageContract(
         upstream="grafana/loki:3.5.3",
+        describes="main@0230065",
         user="loki", uid=10001, gid=10001,
         entrypoint="/usr/bin/loki -config.file=/etc/loki/local-config.yaml, as 10001",
         starts_as_root=False,
@@ -429,10 +451,11 @@ CONTRACTS: dict[str, ImageContract] = {
         memory_source=("derived: no documented floor for the single binary; ingester chunks of a handful of streams "
                        "plus the query cache (embedded_cache default 100 MB is capped by the stack's config)"),
         local_image="xqfc-e2e/loki:local", stand_in=True,
-        unverified=("the revision read is not the v3.5.3 tag",),
+        unverified=("the revision read is a main commit, not the 3.5.3 tag the stacks pin",),
     ),
     "promtail_image": ImageContract(
         upstream="grafana/promtail:3.5.3",
+        describes="main@072f705",
         user="root", uid=0, gid=0,
         entrypoint="/usr/bin/promtail -config.file=/etc/promtail/config.yml; no USER (root); Ubuntu base",
         starts_as_root=False,
@@ -449,6 +472,6 @@ CONTRACTS: dict[str, ImageContract] = {
         host_access=HostAccess(mounts=(("/var/run/docker.sock", "/var/run/docker.sock"),)),
         engine=EngineSupport(why="reads logs through the Docker API (docker_sd_configs); its client's API version was not read"),
         local_image="xqfc-e2e/promtail:local", stand_in=True,
-        unverified=("the revision read is not the v3.5.3 tag",),
+        unverified=("the revision read is a main commit, not the 3.5.3 tag the stacks pin",),
     ),
 }

@@ -8,7 +8,9 @@ components/render/host_packages.py:
 """
 from __future__ import annotations
 
+from components.render.cpu_budget import FLOOR, SHARES, cpu_limit
 from components.render.host_packages import DOCKER_PACKAGES, ENGINE, IMAGE_STORE
+from components.runtime.health import NO_PROBE, PROBES
 from components.runtime.image_contracts import CONTRACTS, ImageContract
 
 HEADER = """# Images and the engine they run on
@@ -49,6 +51,50 @@ cAdvisor below.
    `apt-get install docker-ce=<v> docker-ce-cli=<v> containerd.io=<v> docker-compose-plugin=<v>`,
    `apt-mark hold ...` again. `live-restore` keeps the containers running while dockerd restarts.
 """
+
+
+LIMITS_SECTION = """## Runtime limits: health checks, CPU, processes
+
+Every long-running container gets a Docker health check that runs a binary its image has (the
+`health binaries` row of its contract below; `components/runtime/health.py`, checked by
+`tests/test_health_checks.py`) and a CPU limit (`--cpus`) that is a share of the VM's vCPUs
+(`vmCpus`, the instance type's; `components/render/cpu_budget.py`): a ceiling, never the whole VM,
+at least {floor} core. PostgreSQL (`pg_isready`), Redis (`redis-cli ping`) and nginx (`stub_status`)
+keep their own checks; the app colours take their image's `HEALTHCHECK` (examples/app) and
+`appCpus`. `make e2e` checks both on the live containers
+(`test_every_container_runs_healthy_with_the_declared_hardening`).
+
+| container | health check | start period | why that start period | CPU share | cores at 2 / 4 vCPUs |
+|---|---|---|---|---|---|
+{rows}
+
+**No process-count limit.** pulumi-docker has no `pids_limit`: its Container resource is
+kreuzwerker/terraform-provider-docker's (pulumi-docker 5.x wraps v4.5.0, the `upstream` submodule
+of pulumi/pulumi-docker at 5074970c), and `internal/provider/resource_docker_container.go` at
+v4.5.0 has no `pids_limit` (Docker's `HostConfig.PidsLimit`); a `docker update --pids-limit` after
+the create would be state Pulumi neither sees nor restores. The provider's `ulimits` block with
+`nproc` is no stand-in: RLIMIT_NPROC counts the processes (threads) of a real user id across the
+whole host, not one container (without user-namespace remapping a container's uid is the host's:
+uid 65534 runs Prometheus, Alertmanager and four exporters here, all in one count), it is only
+checked when a process forks or changes uid, and it is not enforced for real uid 0 or a process
+with CAP_SYS_RESOURCE or CAP_SYS_ADMIN (setrlimit(2)). What bounds a fork bomb in one container
+today: its memory limit (cgroup v2 charges each process's kernel memory to it) and its CPU limit.
+"""
+
+
+def _limits() -> str:
+    rows = []
+    for role, share in SHARES.items():
+        probe = PROBES.get(role)
+        if probe:
+            check = f"`{probe.command}`, every {probe.interval}, timeout {probe.timeout}, {probe.retries} retries"
+            start, why = probe.start_period, probe.why
+        elif role in NO_PROBE:
+            check, start, why = f"none: {NO_PROBE[role]}; Prometheus's scrape (`up`, TargetDown) watches it", "-", "-"
+        else:
+            check, start, why = "its own (components/runtime/data.py, edge.py)", "-", "-"
+        rows.append(f"| {role} | {_cell(check)} | {start} | {_cell(why)} | {share:g} | {cpu_limit(role, 2):g} / {cpu_limit(role, 4):g} |")
+    return LIMITS_SECTION.format(floor=FLOOR, rows="\n".join(rows))
 
 
 def _cell(text: str) -> str:
@@ -104,6 +150,8 @@ def render_contract(key: str, c: ImageContract) -> str:
         ("host access", _host_access(c)),
         ("engine", _engine(c)),
         ("sources", "; ".join(c.sources)),
+        ("sources describe", f"{c.describes}" + (f"; memory figure stated for {c.memory_describes[0]} to {c.memory_describes[1]}"
+                                                 if c.memory_describes[0] else "")),
     ]
     if c.unverified:
         rows.append(("unverified", "; ".join(c.unverified)))
@@ -119,7 +167,7 @@ def render_images_markdown() -> str:
         snapshotter=str(IMAGE_STORE == "containerd").lower(),
     )
     contracts = "\n".join(render_contract(k, c) for k, c in CONTRACTS.items())
-    return f"{HEADER}\n{engine}\n## Image contracts\n\n{contracts}"
+    return f"{HEADER}\n{engine}\n{_limits()}\n## Image contracts\n\n{contracts}"
 
 
 if __name__ == "__main__":

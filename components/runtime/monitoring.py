@@ -49,8 +49,10 @@ from components.render.monitoring import (
     render_promtail,
 )
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
+from components.render.cpu_budget import cpu_budget, cpu_limit
 from components.runtime.containers import GATEWAYS, Hardening, RuntimeNetworks, attach, hardened, remote_image
 from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
+from components.runtime.health import PROBES
 from components.runtime.image_contracts import CONTRACTS
 from components.settings import Secrets, Settings
 
@@ -233,10 +235,17 @@ class Monitoring(pulumi.ComponentResource):
                 name=f"xqfc-{role}",
                 image=image.image_id,
                 **naming,
-                **hardened(harden),
+                **hardened(replace(harden, cpus=cpus[role])),
+                **probe(role),
                 **kw,
                 opts=after_files,
             )
+
+        # --- health checks and CPU limits (issue 22; runtime/health.py, render/cpu_budget.py) ---
+        cpus = self.cpus = cpu_budget(s.vm_cpu_count)
+
+        def probe(role: str) -> dict:
+            return {"healthcheck": PROBES[role].args(address=NODE_EXPORTER_ADDRESS)} if role in PROBES else {}
 
         mb = self.budget
         self.containers: dict[str, docker.Container] = {}
@@ -371,7 +380,8 @@ class NodeExporter(pulumi.ComponentResource):
             mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
                                               bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
             volumes=[docker.ContainerVolumeArgs(host_path=TEXTFILE_DIR, container_path="/textfile", read_only=True)],
-            **hardened(Hardening(64, user="65534:65534", pid_mode="host")),
+            **hardened(Hardening(64, user="65534:65534", pid_mode="host", cpus=cpu_limit("node-exporter", s.vm_cpu_count))),
+            healthcheck=PROBES["node-exporter"].args(address=pulumi.Output.concat(private_ip, f":{NODE_EXPORTER_PORT}")),
             opts=child,
         )
         self.register_outputs({})

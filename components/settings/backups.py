@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
+from components.settings import formats
 from components.settings.base import Context, Fields
 from components.settings.calendar import calendar_problem
 from components.settings.errors import Problem
@@ -14,9 +15,10 @@ if TYPE_CHECKING:
     from components.settings.model import Settings
     from components.settings.placement import Environment
 
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+# Used with fullmatch: `$` would let a trailing newline through.
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]")
 # S3 bucket names (AWS "Bucket naming rules"; MinIO, COS and OSS accept the same subset).
-_S3_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_S3_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 PROD_MIN_RETENTION_DAYS = 30
 
 
@@ -45,7 +47,7 @@ class BackupFields(Fields):
     @field_validator("bucket_name")
     @classmethod
     def _bucket(cls, v: str | None) -> str | None:
-        if v is not None and not _BUCKET_RE.match(v):
+        if v is not None and not _BUCKET_RE.fullmatch(v):
             raise ValueError("must be 3-40 characters of a-z, 0-9 and '-', not starting or ending with '-'")
         return v
 
@@ -72,15 +74,19 @@ class BackupFields(Fields):
         if v == "":
             return v
         # Keys and dumps cross this endpoint: plain http only to this machine itself.
-        if not (re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/?", v)
-                or re.fullmatch(r"http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?/?", v)):
-            raise ValueError("must be an https:// URL of an S3-compatible service (http:// only for 127.0.0.1)")
+        allowed = "must be an https:// URL of an S3-compatible service, no path (http:// only for 127.0.0.1)"
+        try:
+            scheme, host, _, path = formats.url_parts(v, ("https", "http"))
+        except ValueError as e:
+            raise ValueError(f"{e}; {allowed}") from None
+        if path not in ("", "/") or (scheme == "http" and host not in ("127.0.0.1", "localhost", "[::1]")):
+            raise ValueError(allowed)
         return v.rstrip("/")
 
     @field_validator("s3_bucket")
     @classmethod
     def _s3_bucket(cls, v: str) -> str:
-        if v and (not _S3_BUCKET_RE.match(v) or ".." in v):
+        if v and (not _S3_BUCKET_RE.fullmatch(v) or ".." in v):
             raise ValueError("must be an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit")
         return v
 

@@ -18,6 +18,7 @@ from components.settings.secrets import SECRET_KEYS
 CHECKS = [
     placement.environment_is_the_stack, network.existing_host, network.cloud_only,
     placement.region_and_zone, placement.disk_types, placement.tencent_app_id_cloud, placement.cloud_api,
+    placement.cpus_of_the_vm,
     network.subnet_in_vpc, *topology.CHECKS, network.no_docker_overlap,
     network.domain_in_zone, network.ssh_not_open_to_the_world,
     placement.prod_deletion_protection, backups.prod_retention,

@@ -151,6 +151,16 @@ def wecom_recipient(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
+def wecom_recipient_needs_corp(s: Settings, ctx: Context) -> list[Problem]:
+    # A recipient alone configures no receiver (runtime/monitoring.py needs the corp id and agent):
+    # the alerts would go nowhere while the stack file says they go to these people.
+    if s.alert_wecom_corp_id:
+        return []
+    return [Problem(key, value, "names WeCom recipients but alertWecomCorpId (and alertWecomAgentId) is not set: "
+                    "set them too, or unset it")
+            for key, value in (("alertWecomToUser", s.alert_wecom_to_user), ("alertWecomToParty", s.alert_wecom_to_party)) if value]
+
+
 def wecom_pair(s: Settings, ctx: Context) -> list[Problem]:
     pair = {"alertWecomCorpId": s.alert_wecom_corp_id, "alertWecomAgentId": s.alert_wecom_agent_id}
     if (s.alert_wecom_corp_id is None) != (s.alert_wecom_agent_id is None):
@@ -185,5 +195,5 @@ def prod_alert_receiver(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
-CHECKS = [email_receiver_complete, smtp_user_needs_host, wecom_recipient, wecom_pair, logs_need_memory, logs_retention]
+CHECKS = [email_receiver_complete, smtp_user_needs_host, wecom_recipient, wecom_recipient_needs_corp, wecom_pair, logs_need_memory, logs_retention]
 LATE_CHECKS = [prod_alert_receiver]

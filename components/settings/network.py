@@ -1,6 +1,7 @@
 """Network and host: the site's names and certificate, who may reach SSH, the VPC, the existing host."""
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import TYPE_CHECKING, Any, Literal
@@ -10,18 +11,22 @@ from pydantic import Field, field_validator
 from components.settings import formats
 from components.settings.base import Context, Fields
 from components.settings.errors import MISSING, Problem
+from components.settings.lego_providers import LEGO_DNS_PROVIDERS, NOT_UNATTENDED, SOURCE_VERSION
 
 if TYPE_CHECKING:
     from components.settings.model import Settings
 
 TlsSource = Literal["acme", "provided"]
 
-_SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( \S.*)?$")
-_UNIX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+# All used with fullmatch: `$` would let a trailing newline through (formats.py).
+_SSH_KEY_RE = re.compile(r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( [^\n]*)?")
+_UNIX_USER_RE = re.compile(r"[a-z_][a-z0-9_-]{0,30}")
 # An existing host: an IPv4/IPv6 address or a DNS name, optionally :port (IPv6 as [addr]:port).
-_HOST_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
-# lego's DNS provider codes (https://go-acme.github.io/lego/dns/): lower-case words.
-_LEGO_PROVIDER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,40}$")
+_HOST_RE = re.compile(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+# Folders Docker's data root must not be (or, for the kernel's, be inside): the OS's own.
+SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp",
+               "/usr", "/var")
+KERNEL_DIRS = ("/proc", "/sys", "/dev", "/boot", "/etc", "/usr")
 
 # SSH from the admin networks: above this many addresses a list is the world in effect. 2**24 is
 # one /8, the largest block IANA has ever allocated to anyone (the IPv4 address space registry,
@@ -70,7 +75,7 @@ class NetworkFields(Fields):
     def _domain(cls, v: str, info: Any) -> str:
         if v == "" and info.field_name == "dns_zone":
             return v
-        if not formats.DOMAIN_RE.match(v):
+        if not formats.DOMAIN_RE.fullmatch(v):
             raise ValueError("must be a lower-case DNS name such as xqfc.example")
         return v
 
@@ -91,6 +96,11 @@ class NetworkFields(Fields):
             # firewall.py hands each one to the clouds' IPv4 rule field (Tencent cidr_block,
             # Alibaba cidr_ip) and to ufw; the VMs have no public IPv6 address to reach anyway.
             raise ValueError(f"IPv6 blocks {v6} cannot reach the VM: it has a public IPv4 address only; list IPv4 networks")
+        # No SSH client has a multicast, unspecified or broadcast source address (formats.address_problem).
+        odd = [f"{c}: {formats.address_problem(n.network_address)}" for c, n in zip(v, nets)
+               if n.is_multicast or (n.prefixlen == n.max_prefixlen and formats.address_problem(n.network_address))]
+        if odd:
+            raise ValueError(f"no SSH client comes from {odd}; list the operators' own networks (e.g. 203.0.113.7/32)")
         v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]  # all of them, after the check above
         dupes = sorted({str(n) for n in v4 if v4.count(n) > 1})
         if dupes:
@@ -113,14 +123,14 @@ class NetworkFields(Fields):
     @field_validator("ssh_public_key")
     @classmethod
     def _ssh_key(cls, v: str) -> str:
-        if v.strip() and not _SSH_KEY_RE.match(v.strip()):
+        if v.strip() and not _SSH_KEY_RE.fullmatch(v.strip()):
             raise ValueError("must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*)")
         return v.strip()
 
     @field_validator("deploy_user")
     @classmethod
     def _user(cls, v: str) -> str:
-        if not _UNIX_USER_RE.match(v) or v == "root":
+        if not _UNIX_USER_RE.fullmatch(v) or v == "root":
             raise ValueError("must be a lower-case Unix user name other than root")
         return v
 
@@ -139,10 +149,16 @@ class NetworkFields(Fields):
     @field_validator("ssh_hosts")
     @classmethod
     def _hosts(cls, v: list[str]) -> list[str]:
-        bad = [h for h in v if not _HOST_RE.match(h) or (":" in h.rsplit("]", 1)[-1] and not 0 < int(h.rsplit(":", 1)[1]) < 65536)
-               or not formats.is_host(formats.split_host_port(h)[0])]
+        bad = [h for h in v if not _HOST_RE.fullmatch(h)]
         if bad:
             raise ValueError(f"not host addresses: {bad}; use an IP or DNS name, optionally :port (e.g. 203.0.113.5 or host.example:2222)")
+        for h in v:
+            host, port = formats.split_host_port(h)
+            problem = formats.host_problem(host)
+            if problem:
+                raise ValueError(f"not host addresses: {problem}; use the server's own IP or DNS name (e.g. 203.0.113.5)")
+            if port and not 1 <= int(port) <= 65535:
+                raise ValueError(f"not host addresses: port {port} of {h!r} is not a TCP port (1-65535)")
         return v
 
     @field_validator("ssh_private_key_path")
@@ -161,16 +177,31 @@ class NetworkFields(Fields):
     @field_validator("acme_dns_provider")
     @classmethod
     def _lego(cls, v: str) -> str:
-        if v and not _LEGO_PROVIDER_RE.match(v):
-            raise ValueError("must be a lego DNS provider code such as cloudflare, tencentcloud or alidns")
+        if not v:
+            return v
+        if v in NOT_UNATTENDED:
+            raise ValueError(f"lego's {v!r} provider is {NOT_UNATTENDED[v]}; name your DNS host's provider (e.g. cloudflare)")
+        if v not in LEGO_DNS_PROVIDERS:
+            close = difflib.get_close_matches(v.lower().strip(), sorted(LEGO_DNS_PROVIDERS), n=3)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise ValueError(f"not a lego DNS provider code ({SOURCE_VERSION}); {hint}e.g. cloudflare, tencentcloud, alidns "
+                             "(the list: https://go-acme.github.io/lego/dns/)")
         return v
 
     @field_validator("docker_root_dir")
     @classmethod
     def _docker_root(cls, v: str) -> str:
-        if v and not re.fullmatch(r"/[A-Za-z0-9._/-]+", v):
+        if not v:
+            return v
+        if formats.climbs(v):
+            raise ValueError("must not climb with '..': give the absolute path itself, such as /var/lib/docker")
+        if not re.fullmatch(r"/[A-Za-z0-9._/-]*", v) or "//" in v:
             raise ValueError("must be an absolute path such as /var/lib/docker")
-        return v.rstrip("/")
+        v = v.rstrip("/") or "/"
+        if v in SYSTEM_DIRS or any(v.startswith(d + "/") for d in KERNEL_DIRS):
+            raise ValueError(f"{v} is the system's own folder: give Docker's data root (docker info: Docker Root Dir), "
+                             "a folder of its own such as /var/lib/docker")
+        return v
 
     @property
     def www_domain(self) -> str:

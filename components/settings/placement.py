@@ -47,6 +47,8 @@ DISK_TYPES: dict[str, tuple[str, ...]] = {
 # (the CLI always applies schema defaults, so "unset" must be a value of its own), and ""
 # means "this cloud's default" below. `dockerRegistryMirror: none` turns the mirror off.
 NO_MIRROR = "none"
+# vCPUs assumed where neither vmCpus nor the catalog says: the clouds' default types have 2.
+DEFAULT_VM_CPUS = 2
 CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
     "tencentcloud": {
         "region": "ap-guangzhou",
@@ -86,11 +88,24 @@ CLOUD_DEFAULTS: dict[str, dict[str, str | None]] = {
 
 
 def zone_pattern(cloud: str, region: str) -> str:
-    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit."""
+    """Tencent: ap-guangzhou-3. Alibaba: cn-hangzhou-h, but ap-southeast-1a after a digit.
+    Anchored with \\Z: `$` would let a trailing newline through."""
     r = re.escape(region)
     if cloud == "tencentcloud":
-        return rf"^{r}-[1-9][0-9]?$"
-    return rf"^{r}[a-z]$" if region[-1].isdigit() else rf"^{r}-[a-z]$"
+        return rf"^{r}-[1-9][0-9]?\Z"
+    return rf"^{r}[a-z]\Z" if region[-1].isdigit() else rf"^{r}-[a-z]\Z"
+
+
+# The system disk under each of the kernel's block-device naming schemes, and its partitions: the
+# first disk of the VM is the one it boots from. virtio-blk names disks vda, vdb, ... (both clouds'
+# KVM instance families; Tencent CVM's data disks are /dev/vdb on, its system disk /dev/vda); Xen
+# paravirtual disks xvda, ... (Alibaba's older I/O-optimized families); virtio-scsi and SATA sda,
+# ...; NVMe nvme0n1, nvme1n1, ... with partitions p1, p2 (Alibaba's NVMe families, e.g. g7se, g8i).
+# Sources: Alibaba ECS "Overview" of disk initialization, device names of disks
+# (alibabacloud.com/help/en/ecs/user-guide/overview-27, updated 2024-08-27); Tencent CVM "初始化云硬盘"
+# (cloud.tencent.com/document/product/362/6734): system disk vda, data disks vdb on. Not verified on a
+# live VM of each family: a /dev/disk/by-id name that links to the system disk is not caught here.
+SYSTEM_DISK_RE = re.compile(r"/dev/(vda|xvda|sda|hda|nvme0n1)(p?[0-9]+)?")
 
 
 def zone_example(cloud: str, region: str) -> str:
@@ -121,6 +136,10 @@ class PlacementFields(Fields):
     data_mount_path: str = "/data"
     bandwidth_mbps: int = Field(5, ge=1, le=200)
     vm_memory_gb: int = Field(4, ge=2, le=512)
+    # Sizes each container's CPU limit (components/render/cpu_budget.py): Docker refuses a
+    # --cpus above the host's CPU count, and a limit at the whole VM would be no limit.
+    # 0: the instance type's vCPUs (components/cloud/catalog.py), DEFAULT_VM_CPUS when unknown.
+    vm_cpus: int = Field(0, ge=0, le=256)
 
     deletion_protection: bool = False
     tencent_app_id: str | None = None
@@ -173,16 +192,24 @@ class PlacementFields(Fields):
     @field_validator("data_disk_device")
     @classmethod
     def _device(cls, v: str) -> str:
-        if not re.fullmatch(r"/dev/[a-z0-9/]+", v):
-            raise ValueError("must be a block device path such as /dev/vdb")
+        if not re.fullmatch(r"/dev/[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*", v) or formats.climbs(v):
+            raise ValueError("must be a block device path such as /dev/vdb or /dev/disk/by-id/<id>")
+        if SYSTEM_DISK_RE.fullmatch(v):
+            raise ValueError(f"{v} is the system disk (or its partition) the VM boots from: cloud-init would format it; "
+                             "the data disk is the second disk, e.g. /dev/vdb (NVMe: /dev/nvme1n1)")
         return v
 
     @field_validator("data_mount_path")
     @classmethod
     def _mount(cls, v: str) -> str:
-        if not re.fullmatch(r"/[a-z0-9_/-]+", v) or v in ("/", "/usr", "/etc", "/var", "/boot"):
-            raise ValueError("must be an absolute path of its own such as /data")
-        return v.rstrip("/")
+        if not re.fullmatch(r"/[a-z0-9_-]+(/[a-z0-9_-]+)*/?", v):
+            raise ValueError("must be an absolute path such as /data (a-z, 0-9, _ and -, one / between folders)")
+        v = v.rstrip("/")
+        from components.settings.network import KERNEL_DIRS, SYSTEM_DIRS
+
+        if v in SYSTEM_DIRS or any(v.startswith(d + "/") for d in KERNEL_DIRS):
+            raise ValueError(f"{v} is the system's own folder: give the data disk a folder of its own such as /data")
+        return v
 
     @property
     def on_existing_host(self) -> bool:
@@ -191,6 +218,19 @@ class PlacementFields(Fields):
     @property
     def is_prod(self) -> bool:
         return self.environment == "prod"
+
+    @property
+    def vm_cpu_count(self) -> int:
+        """vCPUs of the VM: vmCpus, else the instance type's, else DEFAULT_VM_CPUS (cloud ssh, an uncatalogued type)."""
+        if self.vm_cpus:
+            return self.vm_cpus
+        if not self.on_existing_host:
+            from components.cloud.rules import instance_shape
+
+            shape = instance_shape(self.cloud, self.instance_type)
+            if shape is not None:
+                return shape.vcpus
+        return DEFAULT_VM_CPUS
 
 
 # --- cross-field checks -------------------------------------------------------------------
@@ -243,6 +283,20 @@ def prod_deletion_protection(s: Settings, ctx: Context) -> list[Problem]:
 def mount_is_not_device(s: Settings, ctx: Context) -> list[Problem]:
     if s.data_mount_path == s.data_disk_device:
         return [Problem("dataMountPath", s.data_mount_path, "must be a directory, not the device")]
+    return []
+
+
+def cpus_of_the_vm(s: Settings, ctx: Context) -> list[Problem]:
+    """A vmCpus that is set is the instance type's vCPU count; on an existing host appCpus fits it
+    (on a cloud the cloud rules hold appCpus to the instance type)."""
+    from components.cloud.rules import instance_shape
+
+    shape = None if s.on_existing_host else instance_shape(s.cloud, s.instance_type)
+    if s.vm_cpus and shape is not None and s.vm_cpus != shape.vcpus:
+        return [Problem("vmCpus", s.vm_cpus, f"{s.instance_type} has {shape.vcpus} vCPUs: set vmCpus to {shape.vcpus}, "
+                        "or 0 to take the instance type's")]
+    if s.on_existing_host and s.app_cpus > s.vm_cpu_count:
+        return [Problem("appCpus", s.app_cpus, f"at most vmCpus ({s.vm_cpu_count}): Docker refuses a --cpus above the host's CPUs")]
     return []
 
 

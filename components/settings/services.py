@@ -105,8 +105,8 @@ class ServicesFields(Fields):
     @field_validator("app_health_path")
     @classmethod
     def _path(cls, v: str) -> str:
-        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", v):
-            raise ValueError("must be a URL path such as /health")
+        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", v) or formats.climbs(v):
+            raise ValueError("must be a URL path such as /health (no '..' segment: nginx and the app would resolve it elsewhere)")
         return v
 
 

@@ -30,6 +30,7 @@ from cryptography.x509.oid import NameOID
 
 from components.plan.run import run_stack
 from components.render.backup_schedule import POSTGRES_BACKUP, RESTORE_DRILL
+from components.runtime.health import NO_PROBE
 from tests.e2e.applier import ApplyError, E2eMocks, Host, apply, destroy, write_ssh_wrapper
 
 pytestmark = pytest.mark.e2e
@@ -172,6 +173,8 @@ def world(tmp_path_factory):
         "xqfc:sshPrivateKeyPath": key,
         "xqfc:domain": DOMAIN,
         "xqfc:adminCidrs": ["127.0.0.1/32"],
+        # The CPU limits are shares of the host's cores (render/cpu_budget.py); Docker refuses more.
+        "xqfc:vmCpus": os.cpu_count() or 1,
         "xqfc:dockerRootDir": str(Path(os.environ.get("XQFC_CACHE", Path.home() / ".cache" / "xqfc")) / "docker"),
         "xqfc:dataMountPath": f"{run_dir}/host/data",
         "xqfc:s3Endpoint": endpoint,
@@ -225,8 +228,8 @@ def test_first_apply_brings_the_platform_up(world):
 def test_every_container_runs_healthy_with_the_declared_hardening(world):
     plan = world.plan()
     declared = {r.inputs["name"]: r.inputs for r in plan.of_type("docker:index/container:Container")}
-    # Health checks an image brings itself (cAdvisor's, every 30 s) may still be starting.
-    deadline = time.monotonic() + 90
+    # Health checks report one interval (30 s, runtime/health.py) after a start at the earliest.
+    deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         live = running(world)
         if all((c["State"].get("Health") or {}).get("Status", "healthy") == "healthy" for c in live.values()):
@@ -247,9 +250,14 @@ def test_every_container_runs_healthy_with_the_declared_hardening(world):
         assert sorted(host["CapAdd"] or []) == sorted(i["capabilities"].get("adds") or []), name
         if i.get("user"):
             assert c["Config"]["User"] == i["user"], name
-    # The app, released by the script: blue, healthy, hardened like the rest.
+        # Issue 22: a CPU limit sized from vmCpus, and a health check wherever the image can run one.
+        assert host["NanoCpus"] == round(float(i["cpus"]) * 1e9) and 0 < host["NanoCpus"] < (os.cpu_count() or 1) * 1e9, (name, host["NanoCpus"])
+        if name.removeprefix("xqfc-") not in NO_PROBE:
+            assert hc and hc["Test"] == i["healthcheck"]["tests"], (name, hc)
+    # The app, released by the script: blue, healthy (its image's HEALTHCHECK), hardened like the rest.
     app = live["xqfc-app-blue"]
-    assert app["State"]["Health"]["Status"] == "healthy" if app["Config"].get("Healthcheck") else app["State"]["Running"]
+    assert app["Config"].get("Healthcheck") and app["State"]["Health"]["Status"] == "healthy", app["State"]
+    assert app["HostConfig"]["NanoCpus"] == round(float(plan.config.get("xqfc:appCpus", 1.0)) * 1e9), app["HostConfig"]["NanoCpus"]
     assert app["HostConfig"]["ReadonlyRootfs"] and app["Config"]["User"] == "10001:10001"
 
 
@@ -557,6 +565,50 @@ def test_a_release_that_crashes_at_start_reports_why_and_the_next_release_works(
     _, seconds = world.apply(appImage=f"{registry}/xqfc/app:v1")
     figure(f"release after a crashed one (v5 -> v1): {seconds:.1f} s")
     assert world.https("/")[1].get("x-app-version") == "v1"
+
+
+def _prometheus(world, path: str) -> dict:
+    return json.loads(world.exec("xqfc-prometheus", "wget", "-qO-", f"http://127.0.0.1:9090{path}"))
+
+
+def _oom_kills(world) -> float | None:
+    result = _prometheus(world, "/api/v1/query?query=node_vmstat_oom_kill")["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def test_an_oom_kill_in_a_container_fires_the_oom_alert(world):
+    """Issue 22: a process in a platform container allocates past the container's memory limit,
+    the kernel's OOM killer kills it, node-exporter's node_vmstat_oom_kill counts it, Prometheus
+    scrapes it, and the OomKill rule (for: 0s, render/monitoring/rules.py) evaluates to firing."""
+    container = "xqfc-alertmanager"
+    limit = running(world)[container]["HostConfig"]["Memory"]
+    deadline = time.monotonic() + 90
+    while (before := _oom_kills(world)) is None and time.monotonic() < deadline:
+        time.sleep(3)
+    assert before is not None, "node_vmstat_oom_kill is not scraped"
+    # The shell keeps a command substitution's output in memory: four times the limit. It makes
+    # itself the OOM killer's first choice (raising one's own oom_score_adj needs no privilege), so
+    # the kill lands on it and not on Alertmanager, which shares the limit.
+    size = 4 * limit
+    script = f"echo 1000 > /proc/self/oom_score_adj && x=$(head -c {size} /dev/zero | tr '\\0' a); echo ${{#x}}"
+    r = world.host.docker("exec", container, "sh", "-c", script, check=False)
+    assert r.returncode == 137, (r.returncode, r.stdout[-200:], r.stderr[-500:])  # SIGKILL, from the OOM killer
+    # The service itself, much smaller than the allocation, is not the one killed.
+    assert running(world)[container]["State"]["Running"]
+    deadline = time.monotonic() + 240
+    state, after = None, before
+    while time.monotonic() < deadline:
+        after = _oom_kills(world) or before
+        groups = _prometheus(world, "/api/v1/rules?type=alert")["data"]["groups"]
+        state = next((r["state"] for g in groups for r in g["rules"] if r["name"] == "OomKill"), None)
+        if after > before and state == "firing":
+            break
+        time.sleep(5)
+    assert after > before, f"node_vmstat_oom_kill stayed at {before}"
+    assert state == "firing", f"OomKill is {state}"
+    alerts = _prometheus(world, "/api/v1/alerts")["data"]["alerts"]
+    assert any(a["labels"]["alertname"] == "OomKill" and a["state"] == "firing" for a in alerts), alerts
+    figure(f"OOM kill in {container} (limit {limit // 2**20} MiB): node_vmstat_oom_kill {before:g} -> {after:g}, OomKill firing")
 
 
 def test_destroy_leaves_no_container_network_or_volume(world):

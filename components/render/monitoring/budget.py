@@ -11,18 +11,20 @@ from .spec import MonitoringSpec
 MAX_SHARE = 0.25
 
 # Tiers keyed by the smallest VM size (MiB) they apply to. No limit goes below the image's
-# memory floor (components/runtime/image_contracts.py, checked per container): Grafana's 256
-# is its documented minimum. Loki's 128 on the smallest tier is never used by default (logs
-# need an 8 GB VM, settings.LOGS_MIN_VM_GB; so is Promtail's 40) and keeps a forced logsEnabled
-# within the share.
+# memory floor (components/runtime/image_contracts.py, checked per container): Grafana's 512
+# is its documented minimum for the version the stacks run (10.1 on; 255 MB was 9.x's). On the
+# smallest tier that costs Prometheus (its floor, 256) and cAdvisor (its floor, 64) to stay in
+# MAX_SHARE. Loki's 128 and Promtail's 40 on the smallest tier are never used (logs need an 8 GB
+# VM, settings.LOGS_MIN_VM_GB): a forced logsEnabled there exceeds the share and is refused, since
+# even every floor together (1112 MiB) is more than a quarter of 4 GB.
 _TIERS: tuple[tuple[int, dict[str, int]], ...] = (
-    (16384, {"prometheus": 1024, "grafana": 256, "alertmanager": 64, "node-exporter": 48, "cadvisor": 192,
+    (16384, {"prometheus": 1024, "grafana": 512, "alertmanager": 64, "node-exporter": 48, "cadvisor": 192,
              "postgres-exporter": 48, "redis-exporter": 32, "nginx-exporter": 24, "blackbox-exporter": 32,
              "dingtalk-bridge": 32, "loki": 768, "promtail": 128}),
-    (8192, {"prometheus": 512, "grafana": 256, "alertmanager": 48, "node-exporter": 32, "cadvisor": 128,
+    (8192, {"prometheus": 512, "grafana": 512, "alertmanager": 48, "node-exporter": 32, "cadvisor": 128,
             "postgres-exporter": 32, "redis-exporter": 32, "nginx-exporter": 16, "blackbox-exporter": 32,
             "dingtalk-bridge": 32, "loki": 384, "promtail": 96}),
-    (0, {"prometheus": 320, "grafana": 256, "alertmanager": 32, "node-exporter": 32, "cadvisor": 96,
+    (0, {"prometheus": 256, "grafana": 512, "alertmanager": 32, "node-exporter": 32, "cadvisor": 64,
          "postgres-exporter": 32, "redis-exporter": 24, "nginx-exporter": 16, "blackbox-exporter": 24,
          "dingtalk-bridge": 24, "loki": 128, "promtail": 40}),
 )
@@ -34,10 +36,14 @@ def default_logs_enabled(vm_memory_mib: int) -> bool:
     return vm_memory_mib >= 8192
 
 
+def tier_limits(vm_memory_mib: int) -> dict[str, int]:
+    """Every container's limit on a VM of this size, whether or not a spec runs it (or fits it)."""
+    return dict(next(limits for floor, limits in _TIERS if vm_memory_mib >= floor))
+
+
 def memory_budget(spec: MonitoringSpec) -> dict[str, int]:
     """Container name -> memory limit in MiB, only for containers this spec runs."""
-    tier = next(limits for floor, limits in _TIERS if spec.vm_memory_mib >= floor)
-    budget = dict(tier)
+    budget = tier_limits(spec.vm_memory_mib)
     if not spec.logs_enabled:
         for name in LOG_CONTAINERS:
             budget.pop(name)

@@ -50,7 +50,7 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def alerts(spec: MonitoringSpec) -> list[Alert]:
+def _service_alerts(spec: MonitoringSpec) -> list[Alert]:
     th = spec.thresholds
     if th is None:  # MonitoringSpec.__post_init__ sets the environment's defaults
         raise ValueError("MonitoringSpec without thresholds")
@@ -159,6 +159,32 @@ def alerts(spec: MonitoringSpec) -> list[Alert]:
               f"[{env}] no restore drill metric",
               f"{drill} has not been reported for {duration(drill_age)}."),
     ]
+
+
+# --- OOM kills (issue 22): a group of its own ------------------------------------------------
+# The kernel counts every OOM kill in /proc/vmstat `oom_kill`, a memory cgroup's (a container at
+# its limit) as well as the whole host's: mm/oom_kill.c __oom_kill_process calls
+# count_vm_event(OOM_KILL) for both. node-exporter's vmstat collector is on by default and keeps
+# that field (collector/vmstat_linux.go@v1.9.1: --collector.vmstat.fields defaults to
+# ^(oom_kill|pgpg|pswp|pg.*fault).*), as node_vmstat_oom_kill. /proc/vmstat is not namespaced, so
+# node-exporter in its container reads the host's. It does not say which container: cAdvisor's
+# container_oom_events_total would, but needs /dev/kmsg (image_contracts.py, declined).
+OOM_WINDOW = "15m"
+
+
+def oom_alerts(spec: MonitoringSpec) -> list[Alert]:
+    env = spec.environment
+    return [
+        Alert("oom", "OomKill", f'increase(node_vmstat_oom_kill{{job="node"}}[{OOM_WINDOW}]) > 0', "0s", WARNING,
+              f"[{env}] the kernel killed a process for memory on {{{{ $labels.host }}}}",
+              f"{{{{ $value | humanize }}}} OOM kill(s) in the last {OOM_WINDOW}, most likely a container at its memory "
+              "limit. Which: `journalctl -k | grep -i 'killed process'` (the memory cgroup names the container id), "
+              "or `docker inspect` (State.OOMKilled) of the containers that restarted."),
+    ]
+
+
+def alerts(spec: MonitoringSpec) -> list[Alert]:
+    return [*_service_alerts(spec), *oom_alerts(spec)]
 
 
 def alert_rules(spec: MonitoringSpec) -> dict:

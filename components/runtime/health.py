@@ -1,0 +1,102 @@
+"""Docker health checks of the long-running containers: one per role, run with a binary its image has.
+
+Each probe names the image settings key whose contract (image_contracts.py `health_binaries`)
+must hold the binary it runs; tests/test_health_checks.py checks that, and the e2e's hardening
+test checks every live container reaches `healthy`. Liveness, not readiness: each asks the
+service's own cheapest "am I up" endpoint, so a slow dependency does not mark it unhealthy.
+
+Timing: Docker runs the first probe one `interval` after the start and counts no failure during
+`start_period`; a container is unhealthy after `retries` failures in a row. Durations are written
+as Go's time.Duration.String() prints them ("2m0s", not "120s"): the provider reads them back that
+way (terraform-provider-docker v4.5.0 resource_docker_container_funcs.go, the healthcheck block of
+the read), and any other spelling is a diff on every refresh. The start period is
+sized from what the service does before it answers (below, per probe); the interval is 30 s (a
+probe is one wget of a local page, and nothing restarts on `unhealthy`: it is a signal for the
+operator, `docker ps` and the e2e); timeouts are 5 s, far above a local page's milliseconds even
+with the CPU limit of components/render/cpu_budget.py. Too tight a start period flaps a
+container to unhealthy on every start.
+
+Images without any binary to run (FROM scratch or distroless) get none: NO_PROBE says why, and
+Prometheus's scrape of them (`up`, alert TargetDown) is their liveness check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pulumi_docker as docker
+
+
+@dataclass(frozen=True)
+class Probe:
+    image_key: str        # the settings key of the image (its contract lists the binaries)
+    command: str          # CMD-SHELL line; its first word is the binary
+    start_period: str
+    why: str              # what the service does before it answers, which sizes start_period
+    interval: str = "30s"
+    timeout: str = "5s"
+    retries: int = 3
+
+    @property
+    def binary(self) -> str:
+        return self.command.split()[0]
+
+    def args(self, **values: Any) -> docker.ContainerHealthcheckArgs:
+        """The provider's healthcheck block; `values` fill the command's {placeholders} (Outputs too).
+        Pulumi is imported here so the table stays plain data for docs/images.md."""
+        import pulumi
+        import pulumi_docker as docker
+
+        if all(isinstance(v, str) for v in values.values()):
+            command: Any = self.command.format(**values)
+        else:
+            command = pulumi.Output.all(**values).apply(lambda v: self.command.format(**v))
+        return docker.ContainerHealthcheckArgs(
+            tests=["CMD-SHELL", command], interval=self.interval, timeout=self.timeout,
+            retries=self.retries, start_period=self.start_period,
+        )
+
+
+def _get(url: str) -> str:
+    # busybox wget: exits non-zero on a refused connection, a timeout (-T) or an HTTP error status.
+    return f"wget -q -T 4 -O /dev/null {url} || exit 1"
+
+
+PROBES: dict[str, Probe] = {
+    "prometheus": Probe(
+        "prometheus_image", _get("http://127.0.0.1:9090/-/healthy"), "1m0s",
+        "/-/healthy answers once the web server listens, before the WAL replay (prometheus web/web.go: "
+        "not behind testReady); the config load and web start take seconds"),
+    "alertmanager": Probe(
+        "alertmanager_image", _get("http://127.0.0.1:9093/-/healthy"), "30s",
+        "reads its config and the notification log from its volume: seconds"),
+    "grafana": Probe(
+        "grafana_image", _get("http://127.0.0.1:3000/api/health"), "2m0s",
+        "the first start runs every database migration into the empty SQLite database before the HTTP "
+        "server starts (tens of seconds, more on a throttled CPU); later starts take seconds"),
+    "node-exporter": Probe(
+        "node_exporter_image", _get("http://{address}/"), "20s",
+        "a Go binary that listens at once; in the host's network it listens on the monitoring bridge's "
+        "gateway address only, so the probe asks there"),
+    "cadvisor": Probe(
+        "cadvisor_image", _get("http://127.0.0.1:8080/healthz"), "1m0s",
+        "the image's own HEALTHCHECK asks /healthz (deploy/Dockerfile@v0.52.1); the first housekeeping of "
+        "every container's cgroup stats comes first"),
+    "postgres-exporter": Probe(
+        "postgres_exporter_image", _get("http://127.0.0.1:9187/"), "20s",
+        "listens at once; its landing page does not connect to PostgreSQL (that is pg_up, alert PostgresDown)"),
+    "blackbox-exporter": Probe(
+        "blackbox_exporter_image", _get("http://127.0.0.1:9115/-/healthy"), "20s",
+        "reads its modules file and listens at once"),
+    "loki": Probe(
+        "loki_image", _get("http://127.0.0.1:3100/ready"), "2m0s",
+        "/ready waits for the ingester to join its ring and then 15 s more (min_ready_duration) after WAL replay"),
+}
+
+NO_PROBE: dict[str, str] = {
+    "redis-exporter": "FROM scratch (oliver006/redis_exporter Dockerfile@v1.75.0): no binary but the exporter",
+    "nginx-exporter": "FROM scratch (nginx/nginx-prometheus-exporter build/Dockerfile@v1.4.2): no binary but the exporter",
+    "dingtalk-bridge": "distroless static (timonwong/prometheus-webhook-dingtalk Dockerfile@v2.1.0): no shell, no client",
+    "promtail": "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile), and dash has no /dev/tcp",
+}

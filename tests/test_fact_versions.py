@@ -1,0 +1,81 @@
+"""Issue 22, facts of the versions we run: every sourced fact of an image contract names the
+version its source describes, and that version is the one every stack pins, or the mismatch is
+declared in the contract's `unverified` (and so shown in docs/images.md).
+
+A contract read at one release and run at another describes an image nobody read: Grafana's
+memory floor came from the 9.2 documentation while the stacks run 12.1.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components.plan.run import ROOT
+from components.plan.stack_config import read_stack_config
+from components.runtime.image_contracts import CONTRACTS
+from components.settings import Settings
+from components.settings.lego_providers import SOURCE_VERSION
+
+STACKS = ("dev", "staging", "prod")
+
+
+def _version(tag: str) -> tuple[int, ...] | None:
+    """(3, 5, 0) of v3.5.0, (17, 6) of 17.6-alpine, (7,) of 7-alpine; None for a commit."""
+    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)(?:-[a-z0-9.]+)?", tag)
+    return tuple(int(x) for x in m[1].split(".")) if m else None
+
+
+def _tag(image: str) -> str:
+    return image.split("@", 1)[0].rsplit(":", 1)[1]
+
+
+def _compatible(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> bool:
+    """One is the other or a release of its line: 17 and 17.6, 7 and 7.4.11; not 7.4.11 and 7.4.6."""
+    if a is None or b is None:
+        return False
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def pinned() -> dict[str, set[str]]:
+    """Settings key -> every tag a stack runs (the default, and each stack file's own)."""
+    out = {key: {_tag(Settings.model_fields[key].default)} for key in CONTRACTS}
+    for stack in STACKS:
+        config, _ = read_stack_config(ROOT, stack)
+        for key in CONTRACTS:
+            alias = Settings.model_fields[key].alias
+            if f"xqfc:{alias}" in config:
+                out[key].add(_tag(str(config[f"xqfc:{alias}"])))
+    return out
+
+
+@pytest.mark.parametrize("key", sorted(CONTRACTS))
+def test_the_contract_describes_the_version_every_stack_runs_or_says_it_does_not(key):
+    c = CONTRACTS[key]
+    assert c.describes, f"{key}: name the upstream version its sources describe (`describes`)"
+    assert c.upstream.endswith(":" + _tag(Settings.model_fields[key].default)), key
+    undeclared = [t for t in pinned()[key] if not _compatible(_version(c.describes), _version(t))
+                  and not any(_version(t) and re.sub(r"-.*", "", t.lstrip("v")) in u for u in c.unverified)]
+    assert not undeclared, f"{key}: sources describe {c.describes}, the stacks pin {undeclared}; re-read them or say so in unverified"
+
+
+@pytest.mark.parametrize("key", sorted(CONTRACTS))
+def test_a_documented_memory_floor_names_the_releases_its_page_describes(key):
+    c = CONTRACTS[key]
+    if c.memory_source.startswith("derived"):
+        return  # our own judgement, reasoned in memory_source, not a figure of the upstream's
+    first, last = (_version(v) for v in c.memory_describes)
+    assert first and last, f"{key}: a documented floor names the documentation versions it comes from"
+    for tag in pinned()[key]:
+        v = _version(tag)
+        assert v and first <= v[: len(first)] and v[: len(last)] <= last, (key, tag, c.memory_describes)
+
+
+def test_grafana_floor_is_the_one_its_current_documentation_states():
+    assert CONTRACTS["grafana_image"].memory_floor_mb >= 512
+
+
+def test_the_lego_table_names_the_version_of_the_acme_provider_the_stack_pins():
+    pin = re.search(r"^pulumiverse-acme==([\d.]+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
+    assert f"pulumiverse-acme {pin}" in SOURCE_VERSION
