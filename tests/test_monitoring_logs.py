@@ -35,6 +35,7 @@ import yaml
 
 from components.render.monitoring import (
     LOKI_DIR,
+    MonitoringSpec,
     PROMTAIL_DIR,
     memory_budget,
     render_loki,
@@ -42,7 +43,8 @@ from components.render.monitoring import (
 )
 from components.render.monitoring.logs import NGINX_CONTAINER, retention_hours
 from components.render.nginx import NginxSpec, render_nginx_conf
-from tests.monitoring_support import STACKS, stack_spec
+from components.settings.monitoring import LOGS_MIN_VM_GB
+from tests.monitoring_support import STACK_MEMORY, STACKS, stack_spec
 from tests.test_workflows import venv_tool
 
 # Keys Loki 3.x accepts in the blocks we write (from the sources listed above); a typo or a
@@ -69,12 +71,19 @@ RELABEL = {"source_labels", "separator", "regex", "modulus", "target_label", "re
 STAGES = {"json", "template", "labels", "match", "regex", "timestamp", "output", "drop", "static_labels", "docker", "cri"}
 
 
+def logs_spec(stack: str, **overrides) -> MonitoringSpec:
+    """The stack with logs on, on the smallest VM the settings let logs run on (logs_need_memory:
+    vmMemoryGb >= LOGS_MIN_VM_GB); dev's own 4 GB VM refuses logs."""
+    memory = max(STACK_MEMORY[stack], LOGS_MIN_VM_GB * 1024)
+    return stack_spec(stack, logs_enabled=True, **{"vm_memory_mib": memory, **overrides})
+
+
 def loki(stack: str, **overrides) -> dict:
-    return yaml.safe_load(render_loki(stack_spec(stack, logs_enabled=True, **overrides)))
+    return yaml.safe_load(render_loki(logs_spec(stack, **overrides)))
 
 
 def promtail(stack: str, **overrides) -> dict:
-    return yaml.safe_load(render_promtail(stack_spec(stack, logs_enabled=True, **overrides)))
+    return yaml.safe_load(render_promtail(logs_spec(stack, **overrides)))
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -122,12 +131,12 @@ def test_retention_under_a_day_or_malformed_is_refused():
     assert retention_hours("2w") == 336 and retention_hours("1y") == 8760
     for bad in ("12h", "15", "15m", "0d"):
         with pytest.raises(ValueError, match="retention"):
-            render_loki(stack_spec("staging", logs_enabled=True, retention=bad))
+            render_loki(logs_spec("staging", retention=bad))
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_loki_ingestion_is_bounded_and_its_cache_fits_its_memory(stack):
-    spec = stack_spec(stack, logs_enabled=True)
+    spec = logs_spec(stack)
     config = yaml.safe_load(render_loki(spec))
     limits = config["limits_config"]
     assert 0 < limits["ingestion_rate_mb"] <= limits["ingestion_burst_size_mb"] <= 16
@@ -184,7 +193,7 @@ def relabel(rules: list[dict], meta: dict[str, str]) -> dict[str, str] | None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_relabeling_names_the_container_and_the_stack(stack):
-    spec = stack_spec(stack, logs_enabled=True, host=f"xqfc-{stack}")
+    spec = logs_spec(stack, host=f"xqfc-{stack}")
     (scrape,) = yaml.safe_load(render_promtail(spec))["scrape_configs"]
     labels = relabel(scrape["relabel_configs"], {
         "__meta_docker_container_name": "/xqfc-nginx", "__meta_docker_container_log_stream": "stdout",
@@ -219,7 +228,7 @@ def test_nginx_pipeline_parses_fields_nginx_writes_and_labels_only_the_status_cl
 @pytest.mark.parametrize("render", [render_loki, render_promtail], ids=["loki", "promtail"])
 def test_rendered_yaml_passes_yamllint(render, tmp_path):
     out = tmp_path / "config.yml"
-    out.write_text(render(stack_spec("prod", logs_enabled=True)))
+    out.write_text(render(logs_spec("prod")))
     # The package's dumper writes PyYAML's block style: lists flush with their key.
     config = ("{extends: default, rules: {document-start: disable, line-length: {max: 160},"
               " indentation: {spaces: 2, indent-sequences: consistent}}}")
@@ -231,7 +240,7 @@ def test_rendered_yaml_passes_yamllint(render, tmp_path):
 def test_budget_with_logs_fits_every_stack_size():
     for stack in STACKS:
         for logs in (False, True):
-            spec = dataclasses.replace(stack_spec(stack), logs_enabled=logs)
+            spec = logs_spec(stack) if logs else dataclasses.replace(stack_spec(stack), logs_enabled=False)
             budget = memory_budget(spec)
             assert ("loki" in budget) is logs and ("promtail" in budget) is logs
             assert sum(budget.values()) <= spec.vm_memory_mib // 4
