@@ -158,3 +158,15 @@ def test_the_release_stops_only_what_it_removes_next(path):
         following = text[at:at + 300]
         assert "remove_container" in following, following
     assert not re.search(r'"\$DOCKER" (kill|restart)\b', text)
+
+
+def test_each_reload_uses_only_what_the_upstream_image_has():
+    # The image contracts (components/runtime/image_contracts.py) list the binaries each upstream
+    # image has on PATH; tests/e2e/test_images.py holds the local images to them.
+    from components.runtime.image_contracts import CONTRACTS
+
+    needs = {HTTP: "wget", SIGNAL: "sh"}
+    for role, r in RELOADS.items():
+        if r.how in needs:
+            contract = CONTRACTS[f"{role.replace('-', '_')}_image"]
+            assert needs[r.how] in contract.health_binaries, (role, contract.health_binaries)
