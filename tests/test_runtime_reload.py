@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from components.runtime.reloading import HTTP, RELOADS, RESTART, SIGNAL, reload_script
+from components.runtime.reloading import ENDPOINT_TRIES, HTTP, RELOADS, RESTART, SIGNAL, reload_script
 
 COMMAND = "command:remote:Command"
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,11 @@ case $1 in
       code=$(head -n1 "$f")
       if [ "$(wc -l <"$f")" -gt 1 ]; then sed -i 1d "$f"; fi
     fi
-    [ "$code" = 0 ] || echo "wget: server returned error: HTTP/1.1 500 Internal Server Error" >&2
+    case $code in
+      0) ;;
+      1) echo "wget: can't connect to remote host (127.0.0.1): Connection refused" >&2 ;;
+      *) echo "wget: server returned error: HTTP/1.1 500 Internal Server Error" >&2; code=1 ;;
+    esac
     exit "$code" ;;
   logs) echo "level=error msg=\"Error loading config\"" ;;
 esac
@@ -113,9 +117,16 @@ def test_an_endpoint_that_is_not_up_yet_is_retried(tmp_path):
     assert len([c for c in calls if c.startswith("exec xqfc-prometheus")]) == 3
 
 
-def test_a_refused_config_fails_the_apply_with_the_services_log(tmp_path):
-    r, calls = run_script(tmp_path, ["prometheus", "alertmanager"], RUNNING, {"xqfc-prometheus": [1]})
+def test_an_endpoint_that_never_answers_fails_the_apply(tmp_path):
+    r, calls = run_script(tmp_path, ["prometheus"], RUNNING, {"xqfc-prometheus": [1]})
+    assert r.returncode != 0 and "Connection refused" in r.stderr
+    assert len([c for c in calls if c.startswith("exec xqfc-prometheus")]) == ENDPOINT_TRIES
+
+
+def test_a_refused_config_fails_the_apply_at_once_with_the_services_log(tmp_path):
+    r, calls = run_script(tmp_path, ["prometheus", "alertmanager"], RUNNING, {"xqfc-prometheus": [2]})
     assert r.returncode != 0
+    assert len([c for c in calls if c.startswith("exec xqfc-prometheus")]) == 1
     assert "xqfc-prometheus: POST http://127.0.0.1:9090/-/reload failed" in r.stderr
     assert "500 Internal Server Error" in r.stderr and "Error loading config" in r.stderr
     # Nothing after the refused one is reloaded: the apply stops at the first refusal.

@@ -31,9 +31,11 @@ RESTART = "restart"  # the service reads this config only at start
 # built FROM quay.io/prometheus/busybox (prometheus/busybox glibc/Dockerfile: FROM busybox:glibc),
 # whose wget the stack's health checks already use (image_contracts.py health_binaries).
 WGET = "wget -qO- --post-data="
-# Seconds the script waits for a container that is restarting, and for its endpoint to answer.
+# Seconds the script waits for a container that is restarting, and for its endpoint to answer
+# (a Prometheus replaying its WAL after a crash listens only when done). An HTTP error status is
+# the service refusing the config: that fails at once (busybox wget: "server returned error").
 WAIT_S = 60
-ENDPOINT_TRIES = 15
+ENDPOINT_TRIES = 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ http_reload() {{
   i=0
   until out=$(docker exec "$1" {WGET} "$2" 2>&1); do
     i=$((i + 1))
+    case $out in *"returned error"*) i={ENDPOINT_TRIES} ;; esac
     if [ "$i" -ge {ENDPOINT_TRIES} ]; then
       echo "$1: POST $2 failed: $out; its last log lines:" >&2
       docker logs --tail 5 "$1" >&2 || true
