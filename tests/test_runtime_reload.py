@@ -181,3 +181,14 @@ def test_each_reload_uses_only_what_the_upstream_image_has():
         if r.how in needs:
             contract = CONTRACTS[f"{role.replace('-', '_')}_image"]
             assert needs[r.how] in contract.health_binaries, (role, contract.health_binaries)
+
+
+def test_the_reload_script_is_clean_posix_sh(tmp_path):
+    # It runs under the deploy user's login shell over SSH (pulumi-command): POSIX sh only.
+    from tests.tools import require_tool
+
+    script = tmp_path / "reload.sh"
+    script.write_text(reload_script(ALL))
+    result = subprocess.run([require_tool("shellcheck"), "-s", "sh", "-S", "style", str(script)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
