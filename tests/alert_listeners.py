@@ -147,7 +147,7 @@ class _Controller(Controller):
         # A client that never starts TLS on the SMTPS port waits for a greeting that never
         # comes; servers drop it after their handshake timeout (asyncio's default is 60 s).
         # 3 s keeps that failure visible within a test.
-        kwargs = {"ssl": self.ssl_context, "ssl_handshake_timeout": 3.0} if self.ssl_context else {}
+        kwargs: dict[str, Any] = {"ssl": self.ssl_context, "ssl_handshake_timeout": 3.0} if self.ssl_context else {}
         return self.loop.create_server(self._factory_invoker, host=self.hostname, port=self.port, **kwargs)
 
 
@@ -160,8 +160,8 @@ def smtp_listener(host: str, port: int, mode: str, pki: TestPKI, user: str, pass
     """
     listener = SmtpListener(host, port, mode)
     handler = _Handler(listener, user, password)
-    common = dict(hostname=host, port=port, authenticator=handler.authenticate, auth_required=True,
-                  server_hostname="smtp.test")
+    common: dict[str, Any] = dict(hostname=host, port=port, authenticator=handler.authenticate, auth_required=True,
+                                  server_hostname="smtp.test")
     if mode == "implicit-tls":
         # The whole connection is TLS (asyncio's ssl transport); aiosmtpd only tracks TLS it
         # negotiated itself via STARTTLS, so its own "AUTH only over TLS" rule is switched off.

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import json
 import random
 import subprocess
 import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -22,11 +26,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import yaml
 
-from components.render.monitoring import render_alertmanager, render_dingtalk_bridge
+from components.render.monitoring import HeartbeatReceiver, render_alertmanager, render_dingtalk_bridge
 from components.settings import Settings
 from tests.alert_listeners import (
     alertmanager,
     bridge_listener,
+    http_listener,
     make_pki,
     smtp_listener,
     wecom_listener,
@@ -326,3 +331,49 @@ def test_wrong_transport_setting_fails_delivery(rig, case):
     wait_for(lambda: any(reason in line for line in r.am.log().splitlines()
                          if "err=" in line and f"{integration}[" in line),
              f"Alertmanager to log {reason!r} for {integration}", r.am, timeout=15)
+
+
+# --- the dead man's switch: the Watchdog's webhook, repeated, and silent once it expires
+
+
+def test_the_watchdog_heartbeat_repeats_while_firing_and_stops_without_a_resolved_ping(alertmanager_binary, tmp_path):
+    received: list[tuple[float, str, dict]] = []
+
+    class Ping(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - quiet test output
+            pass
+
+        def do_POST(self):  # noqa: N802
+            received.append((time.monotonic(), self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    with http_listener("127.0.0.1", Ping) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ping/test-check"
+        spec = stack_spec("prod")
+        spec = dataclasses.replace(spec, receivers=dataclasses.replace(spec.receivers, heartbeat=HeartbeatReceiver(url)))
+        config = yaml.safe_load(render_alertmanager(spec))
+        route = config["route"]["routes"][0]
+        assert route["receiver"] == "heartbeat"
+        # Test-only timing, as above: seconds instead of the rendered 10s / 30s / 1m.
+        route.update(group_wait="0s", group_interval="1s", repeat_interval="2s")
+        with alertmanager(alertmanager_binary, config, tmp_path / "am", free_port(), None) as am:
+            # What Prometheus sends: the Watchdog, valid until 4 x its resend delay (here 8 s).
+            ends = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=8)
+            body = json.dumps([{"labels": {"alertname": "Watchdog", "severity": "none", "environment": "prod"},
+                                "annotations": {"summary": "heartbeat"}, "endsAt": ends.isoformat()}]).encode()
+            urllib.request.urlopen(urllib.request.Request(f"{am.base}/api/v2/alerts", data=body,
+                                                          headers={"Content-Type": "application/json"}), timeout=5).close()
+            wait_for(lambda: len(received) >= 2, "two heartbeats", am, timeout=15)
+            time.sleep(max(0.0, (ends - dt.datetime.now(dt.UTC)).total_seconds()) + 4)
+            count = len(received)
+            time.sleep(5)
+            assert len(received) == count, "heartbeats went on after the Watchdog expired"
+            for _, path, message in received:
+                assert path == "/ping/test-check" and message["receiver"] == "heartbeat"
+                assert message["status"] == "firing" and [a["labels"]["alertname"] for a in message["alerts"]] == ["Watchdog"]
+            # Nobody else was told. (The webhook's own counter also counts the resolved group that
+            # notify.go RetryStage.exec reports as notified without sending: send_resolved is off.)
+            for integration in ("email", "wechat"):
+                assert am.counter("alertmanager_notifications_total", integration) == 0, integration

@@ -13,6 +13,7 @@ import yaml
 from components.render.monitoring import (
     DingtalkReceiver,
     EmailReceiver,
+    HeartbeatReceiver,
     ReceiverConfigError,
     Receivers,
     WecomReceiver,
@@ -103,7 +104,7 @@ def test_prod_without_receiver_is_refused_naming_the_keys():
 def test_dev_without_receiver_is_allowed_and_drops_alerts():
     spec = stack_spec("dev")
     validate_receivers(spec, "dev")
-    assert list(_receivers(spec)) == ["null"] and _receivers(spec)["null"] == {"name": "null"}
+    assert list(_receivers(spec)) == ["null", "heartbeat"] and _receivers(spec)["null"] == {"name": "null"}
 
 
 @pytest.mark.parametrize(("receivers", "keys"), [
@@ -191,3 +192,51 @@ def test_live_inhibition(live_alertmanager):
     while (state := _inhibited(base)) != expected and time.monotonic() < deadline:
         time.sleep(0.2)
     assert state == expected
+
+
+# --- dead man's switch: the Watchdog reaches the heartbeat receiver and nobody else
+
+HEARTBEAT = HeartbeatReceiver(url="https://hc-ping.com/test-check")
+
+
+def _with_heartbeat(stack: str, heartbeat: HeartbeatReceiver | None):
+    spec = stack_spec(stack)
+    return dataclasses.replace(spec, receivers=dataclasses.replace(spec.receivers, heartbeat=heartbeat))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("heartbeat", [None, HEARTBEAT], ids=["no-url", "url"])
+def test_the_watchdog_is_routed_to_the_heartbeat_only(stack, heartbeat, tmp_path):
+    config = _write(tmp_path, _with_heartbeat(stack, heartbeat))
+    check = run("amtool", "check-config", str(config))
+    assert check.returncode == 0, check.stdout + check.stderr
+    # Whatever severity it carries, it never takes a person's route.
+    for severity in ("none", "critical", "warning"):
+        result = run("amtool", "config", "routes", "test", f"--config.file={config}",
+                     "--verify.receivers=heartbeat", "alertname=Watchdog", f"severity={severity}")
+        assert result.returncode == 0, result.stdout + result.stderr
+    receiver = _receivers(_with_heartbeat(stack, heartbeat))["heartbeat"]
+    if heartbeat is None:
+        assert receiver == {"name": "heartbeat"}
+    else:
+        # send_resolved off: a resolved notice to a ping URL would count as one more heartbeat.
+        assert receiver == {"name": "heartbeat", "webhook_configs": [{"url": HEARTBEAT.url, "send_resolved": False}]}
+
+
+def test_the_heartbeat_repeats_every_minute_and_other_alerts_keep_their_routes(tmp_path):
+    route = yaml.safe_load(render_alertmanager(_with_heartbeat("prod", HEARTBEAT)))["route"]
+    first = route["routes"][0]
+    assert first["matchers"] == ['alertname="Watchdog"'] and first["repeat_interval"] == "1m"
+    assert "continue" not in first
+    config = _write(tmp_path, _with_heartbeat("prod", HEARTBEAT))
+    result = run("amtool", "config", "routes", "test", f"--config.file={config}",
+                 "--verify.receivers=critical", "alertname=HostDown", "severity=critical")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_watchdog_route_verification_fails_on_a_human_receiver(tmp_path):
+    # Negative control for the routing test above.
+    config = _write(tmp_path, _with_heartbeat("prod", HEARTBEAT))
+    result = run("amtool", "config", "routes", "test", f"--config.file={config}",
+                 "--verify.receivers=critical", "alertname=Watchdog", "severity=critical")
+    assert result.returncode != 0

@@ -15,6 +15,7 @@ from components.render.monitoring import (
     render_blackbox,
     render_prometheus,
 )
+from components.render.monitoring.rules import WATCHDOG
 from tests.monitoring_support import STACKS, mount_prometheus, run, stack_spec
 from tests.tools import free_port, require_tool, serving
 
@@ -32,7 +33,7 @@ def test_promtool_accepts_config_and_loads_the_real_rule_file(stack, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout + result.stderr
     assert f"Checking {spec.rules_file}" in out
-    assert f"SUCCESS: {len(alerts(spec))} rules found" in out
+    assert f"SUCCESS: {len(alerts(spec)) + 1} rules found" in out  # + the Watchdog
 
 
 def test_a_rule_glob_matching_nothing_is_what_the_glob_check_catches(tmp_path):
@@ -127,7 +128,7 @@ def test_live_prometheus_loads_every_rule_and_the_retention(live_prometheus):
     spec, base = live_prometheus
     groups = _get_json(f"{base}/api/v1/rules")["data"]["groups"]
     loaded = sorted(rule["name"] for group in groups for rule in group["rules"])
-    assert loaded == sorted(a.name for a in alerts(spec))
+    assert loaded == sorted([a.name for a in alerts(spec)] + [WATCHDOG])
     flags = _get_json(f"{base}/api/v1/status/flags")["data"]
     assert flags["storage.tsdb.retention.time"] == "30d"
     assert flags["web.enable-lifecycle"] == "true"

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from components.render.monitoring import MonitoringSpec, alerts, render_alert_rules
+from components.render.monitoring.rules import WATCHDOG, WATCHDOG_SEVERITY
 from tests.monitoring_support import run, stack_spec
 
 TEST_STACKS = ("dev", "prod")
@@ -222,6 +223,9 @@ def cases(spec: MonitoringSpec) -> list[Case]:
         Case("RestoreDrillMissing", False, {**heartbeat, drill_sel: "0+3600x200"}, f"{drill_h + 2:g}h",
              interval="1h"),
     ]
+
+    # --- dead man's switch: fires with nothing scraped at all; it has no quiet case (see below)
+    out += [Case(WATCHDOG, True, {}, "1m", [{"severity": WATCHDOG_SEVERITY}])]
     return out + oom_cases(spec)
 
 
@@ -297,7 +301,20 @@ def test_every_alert_has_a_firing_and_a_quiet_case(stack):
     spec = stack_spec(stack)
     all_cases = cases(spec)
     assert {c.alert for c in all_cases if c.fires and c.expected} == _alert_names(spec)
-    assert {c.alert for c in all_cases if not c.fires and not c.expected} == _alert_names(spec)
+    # The Watchdog is never quiet: test_the_watchdog_is_never_quiet proves it.
+    assert {c.alert for c in all_cases if not c.fires and not c.expected} == _alert_names(spec) - {WATCHDOG}
+
+
+@pytest.mark.parametrize("stack", TEST_STACKS)
+def test_the_watchdog_is_never_quiet(stack, tmp_path):
+    spec = stack_spec(stack)
+    for eval_time in ("0m", "1m", "3h"):
+        firing = Case(WATCHDOG, True, {}, eval_time, [{"severity": WATCHDOG_SEVERITY}])
+        code, output = _promtool_test(tmp_path, spec, [firing])
+        assert code == 0, (eval_time, output)
+        quiet = Case(WATCHDOG, False, {}, eval_time)
+        code, output = _promtool_test(tmp_path, spec, [quiet])
+        assert code != 0 and "FAILED" in output, (eval_time, output)
 
 
 def test_a_wrong_expectation_makes_promtool_fail(tmp_path):

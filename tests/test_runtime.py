@@ -188,7 +188,7 @@ def test_monitoring_config_is_rendered_and_secret_files_masked(plan):
     am = a["monitoring/alertmanager/alertmanager.yml"]
     assert "receivers:" in am and OFFLINE_SECRET not in am
     (reload,) = [r for r in plan.of_type(COMMAND) if r.name.endswith("-monitoring-reload")]
-    assert "kill -s HUP xqfc-prometheus" in reload.inputs["create"]
+    assert "http_reload xqfc-prometheus http://127.0.0.1:9090/-/reload" in reload.inputs["create"]
 
 
 def test_release_config_drives_our_nginx_and_aliases_the_app(plan):

@@ -79,7 +79,7 @@ def test_configs_datasource_and_reload_follow_logs_enabled(plan):
     assert ("loki" in {d["type"] for d in datasources}) is on
     (reload,) = [r for r in plan.of_type(COMMAND) if r.name.endswith("-monitoring-reload")]
     create = reload.inputs["create"]
-    assert ("kill -s HUP xqfc-promtail" in create and "restart xqfc-loki" in create) is on
+    assert ("signal_reload xqfc-promtail HUP" in create and "restart xqfc-loki" in create) is on
     if on:
         promtail = yaml.safe_load(a["monitoring/promtail/promtail.yml"])
         relabels = promtail["scrape_configs"][0]["relabel_configs"]

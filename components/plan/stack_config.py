@@ -31,6 +31,7 @@ OFFLINE_SECRET = "offline-placeholder-secret"
 OFFLINE_SHAPED: dict[str, str] = {
     "appSecretEnv": "{}",
     "alertDingtalkWebhook": f"https://oapi.dingtalk.com/robot/send?access_token={OFFLINE_SECRET}",
+    "alertHeartbeatUrl": f"https://hc-ping.com/{OFFLINE_SECRET}",
 }
 
 

@@ -2,8 +2,8 @@
 with logsEnabled Loki and Promtail.
 
 Configs come from the pure renderers in components/render/monitoring, are written to the
-host as files and bind-mounted read-only; a config change is a SIGHUP (Prometheus,
-Alertmanager, blackbox, Promtail) or a restart (Grafana, Loki), never a container
+host as files and bind-mounted read-only; a config change is a reload from inside the
+container (runtime/reloading.py) or a restart (Grafana, Loki), never a container
 replacement. Nothing is published on the host except Grafana on 127.0.0.1:3000 when it is
 kept tunnel-only.
 """
@@ -29,6 +29,7 @@ from components.render.monitoring import (
     AlertThresholds,
     DingtalkReceiver,
     EmailReceiver,
+    HeartbeatReceiver,
     MonitoringSpec,
     Receivers,
     ScrapeTargets,
@@ -54,6 +55,7 @@ from components.runtime.containers import GATEWAYS, Hardening, RuntimeNetworks, 
 from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
 from components.runtime.health import PROBES
 from components.runtime.image_contracts import CONTRACTS
+from components.runtime.reloading import reload_script
 from components.settings import Secrets, Settings
 
 HOST_DIR = f"{CONFIG_ROOT}/monitoring"
@@ -94,7 +96,10 @@ def _receivers(s: Settings, secrets: Secrets, resolved: dict[str, str] | None = 
         )
     if secrets.alert_dingtalk_webhook is not None:
         dingtalk = DingtalkReceiver(webhook_url=r.get("dingtalk", "https://oapi.dingtalk.com/robot/send"), sign_secret=r.get("dingtalk_sign", ""))
-    return Receivers(email=email, wecom=wecom, dingtalk=dingtalk)
+    heartbeat = None
+    if secrets.alert_heartbeat_url is not None:
+        heartbeat = HeartbeatReceiver(url=r.get("heartbeat", "https://hc-ping.com/"))
+    return Receivers(email=email, wecom=wecom, dingtalk=dingtalk, heartbeat=heartbeat)
 
 
 def schedule_interval_hours(on_calendar: str) -> float | None:
@@ -171,6 +176,7 @@ class Monitoring(pulumi.ComponentResource):
         resolved = pulumi.Output.all(
             smtp=sec.alert_smtp_password or "", wecom=sec.alert_wecom_api_secret or "",
             dingtalk=sec.alert_dingtalk_webhook or "", dingtalk_sign=sec.alert_dingtalk_secret or "",
+            heartbeat=sec.alert_heartbeat_url or "",
         )
         secret_spec = resolved.apply(lambda r: replace(spec, receivers=_receivers(s, sec, r)))
         prom_files: Mapping[str, pulumi.Input[str]]
@@ -343,16 +349,15 @@ class Monitoring(pulumi.ComponentResource):
                          docker.ContainerVolumeArgs(volume_name=volume("promtail", "xqfc-promtail").name, container_path=PROMTAIL_DIR)],
             )
 
-        # Config changes: SIGHUP makes these re-read their files (Promtail too); Grafana re-reads
-        # dashboards itself but needs a restart for datasource changes, and Loki reads its
-        # config only at start (its WAL on the volume makes the restart lossless).
-        reload = "docker kill -s HUP xqfc-prometheus xqfc-alertmanager xqfc-blackbox-exporter && docker restart xqfc-grafana >/dev/null"
+        # Config changes: each service re-reads its files from inside its container, never by
+        # `docker kill`, which would take its restart policy away (runtime/reloading.py).
+        roles = ["prometheus", "alertmanager", "blackbox-exporter", "grafana"]
         if spec.logs_enabled:
-            reload += " && docker kill -s HUP xqfc-promtail && docker restart xqfc-loki >/dev/null"
+            roles += ["promtail", "loki"]
         self.reload = remote.Command(
             f"{name}-reload",
             connection=args.connection, add_previous_output_in_env=False,
-            create=reload,
+            create=reload_script(roles),
             triggers=[self.files.digest],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())),
         )

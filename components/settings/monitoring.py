@@ -1,8 +1,10 @@
 """Monitoring and alerting: Prometheus, Grafana, exporters, the log pipeline, alert receivers."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import field_validator
 
@@ -195,5 +197,43 @@ def prod_alert_receiver(s: Settings, ctx: Context) -> list[Problem]:
     return []
 
 
-CHECKS = [email_receiver_complete, smtp_user_needs_host, wecom_recipient, wecom_recipient_needs_corp, wecom_pair, logs_need_memory, logs_retention]
+# --- dead man's switch (secret alertHeartbeatUrl) ------------------------------------------
+HEARTBEAT_KEY = "alertHeartbeatUrl"
+
+
+# Where plain http:// may carry the token: a relay on the host or in the VPC (RFC 1918, loopback).
+_HEARTBEAT_CLEAR_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                                "127.0.0.0/8", "::1/128"))
+
+
+def heartbeat_url_problem(url: str) -> str | None:
+    """Why Alertmanager should not post the Watchdog to this URL, or None. The URL carries the
+    check's token (healthchecks.io: the UUID is the credential), so it travels over TLS, except
+    to a relay on a private or loopback address that never leaves the host or the VPC."""
+    parts = urlsplit(url)
+    ok = formats.control_free(url) and " " not in url and bool(parts.hostname)
+    if ok and parts.scheme == "http":
+        try:
+            address = ipaddress.ip_address(parts.hostname or "")
+        except ValueError:
+            address = None
+        ok = address is not None and any(address in net for net in _HEARTBEAT_CLEAR_NETS)
+    elif ok:
+        ok = parts.scheme == "https"
+    if ok:
+        return None
+    return ("must be the heartbeat service's https:// URL, e.g. https://hc-ping.com/<check uuid> or "
+            "https://cronitor.link/p/<key>/<monitor>; plain http:// only to a private (RFC 1918) or loopback address")
+
+
+def heartbeat_url(s: Settings, ctx: Context) -> list[Problem]:
+    if HEARTBEAT_KEY not in ctx.raw_keys or HEARTBEAT_KEY not in ctx.secret_values:
+        return []
+    problem = heartbeat_url_problem(str(ctx.secret_values[HEARTBEAT_KEY]))
+    # The value is secret: the problem names the key only.
+    return [Problem(HEARTBEAT_KEY, "(hidden)", problem)] if problem else []
+
+
+CHECKS = [email_receiver_complete, smtp_user_needs_host, wecom_recipient, wecom_recipient_needs_corp, wecom_pair, logs_need_memory, logs_retention,
+          heartbeat_url]
 LATE_CHECKS = [prod_alert_receiver]

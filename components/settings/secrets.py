@@ -14,6 +14,8 @@ SECRET_KEYS: dict[str, str] = {
     "alertWecomApiSecret": "WeCom application secret for alert messages.",
     "alertDingtalkWebhook": "DingTalk robot webhook URL (contains its access token).",
     "alertDingtalkSecret": "DingTalk robot signing secret (加签), if the robot uses one.",
+    # Dead man's switch (docs/monitoring.md): the URL carries the check's token.
+    "alertHeartbeatUrl": "Heartbeat (dead man's switch) URL the always-firing Watchdog alert is posted to, e.g. a healthchecks.io ping URL.",
     "appSecretEnv": "Object of extra secret environment variables for the app (e.g. SMS or map API keys).",
     "s3AccessKeyId": "cloud ssh: access key id for s3Bucket (the backup job's; limit it to that bucket).",
     "s3SecretAccessKey": "cloud ssh: secret access key for s3Bucket.",
@@ -30,6 +32,7 @@ class Secrets:
     alert_wecom_api_secret: Any = None
     alert_dingtalk_webhook: Any = None
     alert_dingtalk_secret: Any = None
+    alert_heartbeat_url: Any = None
 
 
 def read_secrets() -> Secrets:
@@ -43,4 +46,5 @@ def read_secrets() -> Secrets:
         alert_wecom_api_secret=config.get_secret("alertWecomApiSecret"),
         alert_dingtalk_webhook=config.get_secret("alertDingtalkWebhook"),
         alert_dingtalk_secret=config.get_secret("alertDingtalkSecret"),
+        alert_heartbeat_url=config.get_secret("alertHeartbeatUrl"),
     )

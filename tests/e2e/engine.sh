@@ -7,6 +7,8 @@
 #   tests/e2e/engine.sh status    exit 0 when the engine answers
 #   tests/e2e/engine.sh stop      stop it by PID; remove the bridges and iptables rules it added
 #   tests/e2e/engine.sh restart   stop dockerd and start it again (a host reboot, for the engine)
+#   tests/e2e/engine.sh crash     a power loss: SIGKILL to every container process, dockerd,
+#                                 containerd and the shims at once; `start` is then the boot
 #
 # Use:  eval "$(sudo tests/e2e/engine.sh start)"   (as root: eval "$(tests/e2e/engine.sh start)")
 #
@@ -167,6 +169,37 @@ cmd_restart() {
     log "restarted"
 }
 
+# What a power loss does to the engine: nothing stops cleanly. Every container's processes,
+# dockerd, its containerd and the shims get SIGKILL in one go (none of them can react to
+# another's death first), then what a reboot wipes is wiped: the mounts of the dead containers
+# and the exec root, which lives on /run (tmpfs) on a real host. The data root stays, as the
+# disk does. Not simulated: the loss of what the page cache had not written yet.
+cmd_crash() {
+    need_root
+    local dockerd_pid p pids=()
+    dockerd_pid=$(running_pid) || die "dockerd is not running"
+    # Every process in a container's cgroup, as the engine lists them (PID 1 and its children).
+    local c
+    for c in $(DOCKER_HOST=unix://$SOCK docker ps -q); do
+        while read -r p; do pids+=("$p"); done < <(DOCKER_HOST=unix://$SOCK docker top "$c" -eo pid | tail -n +2)
+    done
+    for p in $(pgrep -x containerd || true) $(pgrep -f containerd-shim || true); do
+        if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$RUN_DIR/exec"; then
+            pids+=("$p")
+        fi
+    done
+    kill -KILL "$dockerd_pid" "${pids[@]}" 2>/dev/null || true
+    for ((p = 0; p < 100; p++)); do
+        kill -0 "$dockerd_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -E " ($RUN_DIR/exec|$DATA_ROOT)/" /proc/mounts | awk '{print $2}' | sort -r | while IFS= read -r m; do
+        umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf "$RUN_DIR/exec" "$PIDFILE" "$SOCK"
+    log "crashed: dockerd $dockerd_pid and ${#pids[@]} container, containerd and shim processes killed"
+}
+
 cmd_stop() {
     need_root
     stop_daemon
@@ -197,7 +230,8 @@ case ${1:-} in
     start) cmd_start ;;
     stop) cmd_stop ;;
     restart) cmd_restart ;;
+    crash) cmd_crash ;;
     env) print_env ;;
     status) cmd_status ;;
-    *) die "usage: $0 install|start|stop|restart|env|status" ;;
+    *) die "usage: $0 install|start|stop|restart|crash|env|status" ;;
 esac

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import http.server
 import json
 import os
 import shlex
@@ -473,6 +474,46 @@ def wait_healthy_container(world: World, name: str, timeout: float = 120) -> Non
     raise AssertionError(f"{name} is not back and healthy: {state}")
 
 
+_STACK_CONTAINERS: list[str] = []
+
+
+def stack_containers(world: World) -> list[str]:
+    """The containers the program declares (the app colours are the release script's)."""
+    if not _STACK_CONTAINERS:
+        plan = world.plan()
+        _STACK_CONTAINERS.extend(sorted(r.inputs["name"] for r in plan.of_type("docker:index/container:Container")))
+    return _STACK_CONTAINERS
+
+
+def every_container_back(world: World, scenario: str, since: float | None = None, timeout: float = 240) -> None:
+    """Every container of the stack running and healthy after a fault, not only the site serving;
+    prints how many seconds after `since` (the fault) each was seen so (polled about every 2 s)."""
+    since = time.monotonic() if since is None else since
+    names = stack_containers(world)
+    back: dict[str, float] = {}
+    last: dict[str, dict] = {}
+    while True:
+        live = running(world)
+        apps = [n for n in live if n.startswith("xqfc-app-")]
+        for name in [*names, *apps]:
+            state = (live.get(name) or {}).get("State") or {}
+            last[name] = state
+            if state.get("Running") and not state.get("Restarting") and \
+                    (state.get("Health") or {}).get("Status", "healthy") == "healthy":
+                back.setdefault(name, time.monotonic() - since)
+            else:
+                back.pop(name, None)  # seen up once is not enough: it must stay up
+        done = apps and all(n in back for n in [*names, *apps])
+        if done or time.monotonic() - since > timeout:
+            break
+        time.sleep(1)
+    figure(f"{scenario}: every container running and healthy; seconds after the fault: "
+           + ", ".join(f"{n.removeprefix('xqfc-')} {t:.0f}" for n, t in sorted(back.items(), key=lambda x: x[1])))
+    down = {n: (s.get("Status"), s.get("ExitCode"), (s.get("Health") or {}).get("Status")) for n, s in last.items()
+            if n not in back}
+    assert apps and not down, f"{scenario}: not running and healthy {time.monotonic() - since:.0f} s after the fault: {down}"
+
+
 def test_postgres_stops_cleanly_and_starts_without_recovery(world):
     start = time.monotonic()
     world.host.docker("stop", "xqfc-postgres")
@@ -488,6 +529,7 @@ def test_postgres_stops_cleanly_and_starts_without_recovery(world):
     assert "not properly shut down" not in started and "automatic recovery" not in started, started[-1500:]
     seconds, failed = wait_serving(world)
     figure(f"site serving again after the PostgreSQL restart: {seconds:.1f} s, {failed} failed requests")
+    every_container_back(world, "docker stop/start of PostgreSQL", start)
 
 
 def test_redis_stops_with_its_final_save(world):
@@ -504,6 +546,7 @@ def test_redis_stops_with_its_final_save(world):
     assert state["ExitCode"] == 0, state
     seconds, failed = wait_serving(world)
     figure(f"site serving again after the Redis restart: {seconds:.1f} s, {failed} failed requests")
+    every_container_back(world, "docker stop/start of Redis", start)
 
 
 def main_pid(world: World, name: str) -> int:
@@ -531,6 +574,7 @@ def test_a_killed_main_process_is_restarted_and_the_app_recovers_its_connections
         # The app reads the database and the cache again without a release.
         status, _, data = world.https("/api/listings/1")
         assert status == 200, (name, status, data[:300])
+    every_container_back(world, "kill -9 of the PostgreSQL, Redis, nginx and app main processes")
 
 
 def test_the_site_comes_back_after_each_of_three_engine_restarts(world):
@@ -549,6 +593,7 @@ def test_the_site_comes_back_after_each_of_three_engine_restarts(world):
         pg, redis = logs(world, "xqfc-postgres", since), logs(world, "xqfc-redis", since)
         assert "database system is shut down" in pg and "not properly shut down" not in pg, pg[-1500:]
         assert "DB saved on disk" in redis, redis[-1500:]
+        every_container_back(world, f"engine restart {n}", start)
 
 
 def test_a_release_that_crashes_at_start_reports_why_and_the_next_release_works(world):
@@ -565,6 +610,173 @@ def test_a_release_that_crashes_at_start_reports_why_and_the_next_release_works(
     _, seconds = world.apply(appImage=f"{registry}/xqfc/app:v1")
     figure(f"release after a crashed one (v5 -> v1): {seconds:.1f} s")
     assert world.https("/")[1].get("x-app-version") == "v1"
+    every_container_back(world, "crashed release, then a good one")
+
+
+# --- faults of the monitoring stack itself, a power loss, and the dead man's switch ----------
+
+
+def write_listing(world: World, title: str) -> int:
+    body = json.dumps({"title": title, "address": "城关镇 河滨路 9 号", "price": 660000, "bedrooms": 2}).encode()
+    status, _, data = world.https("/api/listings", "POST", body, headers={"Content-Type": "application/json"})
+    assert status in (200, 201), data
+    return json.loads(data)["id"]
+
+
+def committed_rows(world: World) -> int:
+    return int(world.exec("xqfc-postgres", "psql", "-U", "xqfc", "-d", "xqfc", "-tAc", "SELECT count(*) FROM listings").strip())
+
+
+def rows_kept(world: World, scenario: str, before: int, listing: int) -> None:
+    after = committed_rows(world)
+    status, _, _ = world.https(f"/api/listings/{listing}")
+    figure(f"{scenario}: {before} committed rows before, {after} after")
+    assert after == before and status == 200, (before, after, status)
+
+
+@dataclass
+class Heartbeats:
+    """What the heartbeat service (healthchecks.io and the like) receives: Alertmanager's webhook
+    POSTs of the Watchdog, on the host's address on the monitoring network."""
+    url: str
+    path: str
+    received: list[tuple[float, str, dict]] = field(default_factory=list)
+
+    def after(self, t: float) -> list[tuple[float, str, dict]]:
+        return [h for h in list(self.received) if h[0] > t]
+
+    def wait(self, t: float, timeout: float, path: str | None = None) -> float:
+        """Seconds from t to the first heartbeat after t (on `path` if given)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = [h for h in self.after(t) if path is None or h[1] == path]
+            if got:
+                return got[0][0] - t
+            time.sleep(1)
+        raise AssertionError(f"no heartbeat{' on ' + path if path else ''} within {timeout:.0f} s; "
+                             f"{len(self.received)} so far")
+
+
+@pytest.fixture(scope="module")
+def heartbeat(world):
+    from components.runtime.containers import GATEWAYS
+    from tests.alert_listeners import http_listener
+
+    state = Heartbeats("", "")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - quiet
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            state.received.append((time.monotonic(), self.path, json.loads(body or b"{}")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"OK")
+
+    # The host's address on the monitoring bridge (what node-exporter listens on): Alertmanager's
+    # container reaches it as it would reach the service outside.
+    with http_listener(GATEWAYS["monitoring"], Handler) as server:
+        host, port = server.server_address[:2]
+        state.path = "/ping/e2e-check"
+        state.url = f"http://{host}:{port}{state.path}"
+        yield state
+
+
+def test_a_config_reload_keeps_the_containers_and_the_heartbeat_arrives(world, heartbeat):
+    reloaded = ("xqfc-prometheus", "xqfc-alertmanager", "xqfc-blackbox-exporter")
+    before = {n: running(world)[n]["State"]["StartedAt"] for n in reloaded}
+    applied = time.monotonic()
+    result, seconds = world.apply(alertHeartbeatUrl={"secure": heartbeat.url})
+    assert any(n.endswith("-monitoring-reload") for n, _, _ in result.steps), result.steps
+    after = running(world)
+    # Reloaded in place: the same processes, not restarted, not replaced.
+    assert {n: after[n]["State"]["StartedAt"] for n in reloaded} == before
+    config = json.loads(world.exec("xqfc-alertmanager", "wget", "-qO-", "http://127.0.0.1:9093/api/v2/status"))
+    assert "name: heartbeat" in config["config"]["original"] and "webhook_configs" in config["config"]["original"]
+    first = heartbeat.wait(applied, 150)
+    second = heartbeat.wait(applied + first + 1, 150)
+    _, path, body = heartbeat.received[0]
+    assert path == heartbeat.path and body["receiver"] == "heartbeat" and body["status"] == "firing"
+    assert [a["labels"]["alertname"] for a in body["alerts"]] == ["Watchdog"]
+    figure(f"heartbeat: config applied and reloaded in {seconds:.1f} s; first Watchdog at the listener "
+           f"{first:.0f} s after the apply began, the next {second:.0f} s later")
+
+
+def test_reloaded_monitoring_containers_are_restarted_when_they_crash(world):
+    # The reload above (and the first apply's) went through each service's own endpoint: a crash
+    # now is restarted by the policy. After a `docker kill -s HUP` reload it was not.
+    for name in ("xqfc-prometheus", "xqfc-alertmanager", "xqfc-blackbox-exporter"):
+        listing, rows = write_listing(world, f"before the crash of {name}"), committed_rows(world)
+        before = running(world)[name]["RestartCount"]
+        start = time.monotonic()
+        os.kill(main_pid(world, name), 9)
+        deadline = time.monotonic() + 60
+        while running(world)[name]["RestartCount"] == before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        state = running(world)[name]["State"]
+        assert running(world)[name]["RestartCount"] == before + 1, f"{name} was not restarted by its policy: {state}"
+        every_container_back(world, f"kill -9 of {name} after a config reload", start)
+        rows_kept(world, f"kill -9 of {name}", rows, listing)
+
+
+def test_the_heartbeat_stops_when_prometheus_is_stopped_and_resumes(world, heartbeat):
+    heartbeat.wait(time.monotonic(), 150)
+    world.host.docker("stop", "xqfc-prometheus")
+    stopped = time.monotonic()
+    # Firing, the Watchdog arrives every 60-90 s; a gap of 100 s means it stopped.
+    deadline = stopped + 400
+    while time.monotonic() < deadline:
+        last = max([stopped, *(h[0] for h in heartbeat.after(stopped))])
+        if time.monotonic() - last > 100:
+            break
+        time.sleep(2)
+    late = [h[0] - stopped for h in heartbeat.after(stopped)]
+    world.host.docker("start", "xqfc-prometheus")
+    started = time.monotonic()
+    back = heartbeat.wait(started, 180)
+    figure(f"heartbeat after `docker stop xqfc-prometheus`: {len(late)} more, the last {max(late, default=0):.0f} s "
+           f"after the stop, then none for 100 s; back {back:.0f} s after `docker start`")
+    # Alertmanager drops the Watchdog when it expires: 4 x 15 s after Prometheus's last send
+    # (--rules.alert.resend-delay), then one group_interval (30 s).
+    assert max(late, default=0) < 120, late
+    every_container_back(world, "docker stop/start of Prometheus", stopped)
+
+
+def test_a_config_change_applied_while_a_container_is_down(world, heartbeat):
+    listing, rows = write_listing(world, "before a change while Alertmanager is down"), committed_rows(world)
+    world.host.docker("stop", "xqfc-alertmanager")
+    start = time.monotonic()
+    new_path = "/ping/e2e-check-changed"
+    result, seconds = world.apply(alertHeartbeatUrl={"secure": heartbeat.url.replace(heartbeat.path, new_path)})
+    assert any(n.endswith("-monitoring-reload") for n, _, _ in result.steps), result.steps
+    # The apply started it, and it read the new file: the heartbeat now goes to the new URL.
+    arrived = heartbeat.wait(start, 150, path=new_path)
+    figure(f"config change while Alertmanager was down: applied in {seconds:.1f} s, "
+           f"heartbeat on the new URL {arrived:.0f} s after the apply began")
+    every_container_back(world, "config change applied while Alertmanager was down", start)
+    rows_kept(world, "config change while a container was down", rows, listing)
+
+
+def test_a_power_loss_loses_no_committed_row_and_every_container_comes_back(world):
+    listing, rows = write_listing(world, "committed just before the power loss"), committed_rows(world)
+    engine = ROOT / "tests" / "e2e" / "engine.sh"
+    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    start = time.monotonic()
+    crash = subprocess.run(["bash", str(engine), "crash"], capture_output=True, text=True)
+    assert crash.returncode == 0, crash.stderr[-2000:]
+    subprocess.run(["bash", str(engine), "start"], check=True, capture_output=True, text=True)
+    engine_up = time.monotonic() - start
+    seconds, failed = wait_serving(world)
+    figure(f"power loss ({crash.stderr.strip().splitlines()[-1].removeprefix('engine: ')}): engine up again "
+           f"{engine_up:.1f} s after the crash, site serving {seconds:.1f} s later, {failed} failed requests")
+    every_container_back(world, "power loss", start)
+    rows_kept(world, "power loss", rows, listing)
+    # PostgreSQL came back through crash recovery, from its WAL, as after a real power loss.
+    recovered = logs(world, "xqfc-postgres", since)
+    assert "not properly shut down" in recovered and "automatic recovery" in recovered, recovered[-1500:]
 
 
 def _prometheus(world, path: str) -> dict:

@@ -4,11 +4,19 @@ from __future__ import annotations
 from typing import Any
 
 from ._yaml import dump
+from .rules import WATCHDOG
 from .spec import MonitoringSpec, Receivers
 
 RECEIVER_CRITICAL = "critical"
 RECEIVER_WARNING = "warning"
 RECEIVER_NULL = "null"
+RECEIVER_HEARTBEAT = "heartbeat"
+# The Watchdog's own route, first, so it never reaches a person. Alertmanager re-sends a firing
+# group when repeat_interval has passed, checked at each group_interval flush (dispatch/dispatch.go
+# aggrGroup.run, notify/notify.go DedupStage.needsUpdate): one heartbeat every 60-90 s. When
+# Prometheus dies the alert expires (EndsAt, 4 x the resend delay: render/monitoring/prometheus.py)
+# and is resolved; send_resolved is off, because any request to a ping URL counts as a heartbeat.
+HEARTBEAT_TIMING = {"group_wait": "10s", "group_interval": "30s", "repeat_interval": "1m"}
 DINGTALK_TARGET = "xqfc"
 # Stacks that must page somebody; dev may drop alerts into the null receiver.
 ENVIRONMENTS_REQUIRING_RECEIVER = ("prod",)
@@ -117,7 +125,26 @@ def _channels(spec: MonitoringSpec, *, chat_only: bool) -> dict[str, Any]:
     return channels
 
 
+def _heartbeat(spec: MonitoringSpec) -> dict[str, Any]:
+    h = spec.receivers.heartbeat
+    # Without a URL the Watchdog still has its own (empty) receiver: it must never page a person.
+    if h is None:
+        return {"name": RECEIVER_HEARTBEAT}
+    return {"name": RECEIVER_HEARTBEAT, "webhook_configs": [{"url": h.url, "send_resolved": False}]}
+
+
+def _watchdog_route() -> dict[str, Any]:
+    return {"matchers": [f'alertname="{WATCHDOG}"'], "receiver": RECEIVER_HEARTBEAT, **HEARTBEAT_TIMING}
+
+
 def alertmanager_config(spec: MonitoringSpec) -> dict[str, Any]:
+    config = _alertmanager_config(spec)
+    config["route"]["routes"].insert(0, _watchdog_route())
+    config["receivers"].append(_heartbeat(spec))
+    return config
+
+
+def _alertmanager_config(spec: MonitoringSpec) -> dict[str, Any]:
     if spec.receivers.any:
         receivers = [
             {"name": RECEIVER_CRITICAL, **_channels(spec, chat_only=False)},

@@ -98,6 +98,11 @@ def prometheus_args(spec: MonitoringSpec, data_dir: str = "/prometheus") -> list
         f"--storage.tsdb.retention.time={spec.retention}",
         # Config changes are delivered as files plus POST /-/reload instead of a restart.
         "--web.enable-lifecycle",
+        # An alert sent to Alertmanager is valid for 4 x max(resend delay, evaluation interval)
+        # (rules/alerting.go AlertingRule.sendAlerts, v2.53 and v3.5). At the evaluation interval
+        # instead of the default 1m, a dead Prometheus's Watchdog expires in 1 min, not 4, so the
+        # heartbeat stops (and the dead man's switch pages) 3 min sooner.
+        f"--rules.alert.resend-delay={spec.scrape_interval}",
     ]
     if spec.retention_size:
         args.append(f"--storage.tsdb.retention.size={spec.retention_size}")

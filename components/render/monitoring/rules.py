@@ -187,9 +187,24 @@ def alerts(spec: MonitoringSpec) -> list[Alert]:
     return [*_service_alerts(spec), *oom_alerts(spec)]
 
 
+# --- dead man's switch ----------------------------------------------------------------------
+# Always firing, so that its absence is the signal: Alertmanager sends it to the heartbeat
+# receiver only (render/monitoring/alertmanager.py, WATCHDOG route), whose service pages when
+# it stops arriving. Kept out of alerts(): it is not a condition and has no quiet case.
+WATCHDOG = "Watchdog"
+WATCHDOG_SEVERITY = "none"
+
+
+def watchdog(spec: MonitoringSpec) -> Alert:
+    return Alert("watchdog", WATCHDOG, "vector(1)", "0s", WATCHDOG_SEVERITY,
+                 f"[{spec.environment}] alerting pipeline heartbeat",
+                 "Always firing. It reaches the heartbeat service (alertHeartbeatUrl) every minute while "
+                 "Prometheus evaluates rules and Alertmanager sends; when it stops, that service pages.")
+
+
 def alert_rules(spec: MonitoringSpec) -> dict:
     groups: dict[str, list[dict]] = {}
-    for alert in alerts(spec):
+    for alert in [*alerts(spec), watchdog(spec)]:
         groups.setdefault(alert.group, []).append(alert.as_rule())
     return {"groups": [{"name": f"xqfc-{name}", "rules": rules} for name, rules in groups.items()]}
 

@@ -122,10 +122,19 @@ class DingtalkReceiver:
 
 
 @dataclass(frozen=True)
+class HeartbeatReceiver:
+    """Dead man's switch: an outside service that pages when the Watchdog stops arriving."""
+
+    url: str  # secret: the check's token is in the URL
+
+
+@dataclass(frozen=True)
 class Receivers:
     email: EmailReceiver | None = None
     wecom: WecomReceiver | None = None
     dingtalk: DingtalkReceiver | None = None
+    # Not a channel for people: `any` leaves it out.
+    heartbeat: HeartbeatReceiver | None = None
 
     @property
     def any(self) -> bool:
