@@ -20,7 +20,7 @@ from components.render.backup_schedule import (
     timer_names,
     unit_names,
 )
-from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles, files_options
 from components.runtime.monitoring import TEXTFILE_DIR
 from components.settings import Settings
 
@@ -106,7 +106,7 @@ class Backups(pulumi.ComponentResource):
         self.unit_names = unit_names(redis_snapshots=db is None)
         files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(lambda u, unit=unit: u[unit])) for unit in self.unit_names]
         files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
-        self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
+        self.files = RemoteFiles(f"{name}-files", args.connection, files, files_options(self, opts))
         # The timers are what "backups are scheduled" means; the guardrails look for this command.
         self.install = remote.Command(
             f"{name}-install",

@@ -16,7 +16,7 @@ from components.runtime.backup import BackupArgs, Backups
 from components.runtime.containers import SUBNETS, Networks
 from components.runtime.data import Postgres, PostgresArgs, Redis, RedisArgs
 from components.runtime.edge import EdgeArgs, EdgeProxy
-from components.runtime.monitoring import Monitoring, MonitoringArgs, NodeExporter
+from components.runtime.monitoring import TEXTFILE_DIR, Monitoring, MonitoringArgs, NodeExporter
 from components.settings import Secrets, Settings
 
 
@@ -54,7 +54,8 @@ class HostRuntime(pulumi.ComponentResource):
         host = args.host or f.primary_host
         self.access = HostAccess(
             f"{name}-access",
-            HostAccessArgs(host, SshCredentials(s.ssh_private_key_path), s.registry_server, s.registry_username, args.secrets.registry_password),
+            HostAccessArgs(host, SshCredentials(s.ssh_private_key_path), s.registry_server, s.registry_username, args.secrets.registry_password,
+                           folders=(f"{s.data_mount_path}/static", TEXTFILE_DIR)),
             pulumi.ResourceOptions(parent=self),
         )
         conn = self.access.connection
