@@ -71,12 +71,26 @@ def test_the_checkpoint_records_an_operation_in_flight(tmp_path):
     state.begin("urn:x", CONTAINER, "creating", {"name": "x"})
     # A kill here: a new reader sees the pending create and no resource.
     seen = applier.State(tmp_path)
-    assert seen.pending == [{"urn": "urn:x", "type": CONTAINER, "operation": "creating", "inputs": {"name": "x"}}]
+    assert [{k: p[k] for k in ("urn", "operation", "inputs")} for p in seen.pending] == \
+        [{"urn": "urn:x", "operation": "creating", "inputs": {"name": "x"}}]
     assert "urn:x" not in seen.resources
     assert "interrupted while creating" in applier.pending_warning(seen)
     state.end("urn:x", {"type": CONTAINER, "inputs": {"name": "x"}})
     seen = applier.State(tmp_path)
     assert seen.pending == [] and "urn:x" in seen.resources
+
+
+def test_a_pending_create_outlives_the_next_run_until_a_refresh_resolves_it(tmp_path):
+    killed = applier.State(tmp_path)
+    killed.begin("urn:x", CONTAINER, "creating", {"name": "x"})
+    killed.begin("urn:y", CONTAINER, "updating", {"name": "y"})
+    rerun = applier.State(tmp_path)
+    rerun.carry_pending_creates()
+    assert [p["urn"] for p in rerun.pending] == ["urn:x"]
+    # The rerun's own create of x fails (it exists): its pending op goes, the earlier one stays.
+    rerun.begin("urn:x", CONTAINER, "creating", {"name": "x"})
+    rerun.end("urn:x", None)
+    assert [p["urn"] for p in applier.State(tmp_path).pending] == ["urn:x"]
 
 
 def test_go_durations_and_cpus_read_back_as_the_provider_writes_them():

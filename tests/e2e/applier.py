@@ -327,7 +327,10 @@ class State:
     operation is recorded as pending before the provider is called and cleared when it returns,
     so a run killed in between leaves `pending_operations` with the resource's inputs and no
     resource entry, exactly what `pulumi stack export` shows after an interrupted `pulumi up`.
-    Each write replaces the file atomically.
+    A pending CREATE of an earlier run is carried into every new checkpoint until a refresh
+    resolves it; an earlier run's other pending operations are dropped (pkg/backend/journal.go:
+    "we don't want to clear pending CREATE operations because these must require user
+    intervention"). Each write replaces the file atomically.
     """
 
     def __init__(self, workdir: Path):
@@ -335,7 +338,12 @@ class State:
         data = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.resources: dict[str, dict] = data.get("resources", {})
         self.pending: list[dict] = data.get("pending_operations", [])
+        self.run = secrets.token_hex(4)
         self.lock = threading.Lock()
+
+    def carry_pending_creates(self) -> None:
+        """A new run's checkpoint: the earlier runs' pending creates only."""
+        self.pending = [p for p in self.pending if p["operation"] == "creating"]
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
@@ -344,12 +352,12 @@ class State:
 
     def begin(self, urn: str, type_: str, op: str, inputs: dict) -> None:
         with self.lock:
-            self.pending.append({"urn": urn, "type": type_, "operation": op, "inputs": inputs})
+            self.pending.append({"urn": urn, "type": type_, "operation": op, "inputs": inputs, "run": self.run})
             self.save()
 
     def end(self, urn: str, entry: dict | None) -> None:
         with self.lock:
-            self.pending = [p for p in self.pending if p["urn"] != urn]
+            self.pending = [p for p in self.pending if not (p["urn"] == urn and p.get("run") == self.run)]
             if entry is None:
                 self.resources.pop(urn, None)
             else:
@@ -393,6 +401,7 @@ def apply(resources: list[Registration], host: Host, workdir: Path, registry: tu
     warning = pending_warning(state)
     if warning:
         print(warning)
+    state.carry_pending_creates()
     result = Applied()
     registry_login(host, registry)
     in_graph = {r.urn for r in resources}
