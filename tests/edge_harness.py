@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import http.client
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -123,6 +125,19 @@ class EdgeLayout:
         return ["-p", f"{self.prefix}/", "-c", str(self.conf)]
 
 
+@functools.lru_cache(maxsize=None)
+def local_nginx_version() -> tuple[int, ...]:
+    """The version of the nginx these tests run (`nginx -v` prints it on stderr)."""
+    out = subprocess.run([require_tool("nginx"), "-v"], capture_output=True, text=True, timeout=10, check=False)
+    m = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out.stderr + out.stdout)
+    assert m, f"nginx -v printed no version: {out.stderr!r}"
+    return tuple(int(x) for x in m.groups())
+
+
+# `http2 on;` exists from nginx 1.25.1 (nginx.org/en/CHANGES-1.26, "Changes with nginx 1.25.1").
+HTTP2_DIRECTIVE_SINCE = (1, 25, 1)
+
+
 def loopback_spec(layout: EdgeLayout, tls: Tls, **overrides) -> NginxSpec:
     """A spec for nginx on 127.0.0.1 high ports, all paths inside the test's tmp dir."""
     base = NginxSpec(
@@ -148,6 +163,7 @@ def loopback_spec(layout: EdgeLayout, tls: Tls, **overrides) -> NginxSpec:
         temp_root=str(layout.prefix / "temp"),
         # Docker's DNS does not exist here; nothing in the tests needs name resolution.
         resolver="127.0.0.1",
+        http2_directive=local_nginx_version() >= HTTP2_DIRECTIVE_SINCE,
     )
     return replace(base, **overrides)
 

@@ -80,7 +80,7 @@ def writable(inputs, path: str) -> bool:
 
 
 def readable(f: Delivered, uid: int, caps: set[str]) -> bool:
-    if uid == 0 and caps & {"DAC_OVERRIDE", "DAC_READ_SEARCH"}:
+    if uid == 0 and caps & {"CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"}:
         return True
     if f.owner == uid:
         return bool(f.mode & 0o400)
@@ -117,7 +117,7 @@ def violations(plan) -> list[str]:
         uid0 = start_uid(i, contract)
         # The stop signal must reach the main process: an init running as root with every
         # capability dropped may not signal a process that switched to another uid.
-        if i.get("init") and uid0 == 0 and contract.signalled_uid != 0 and "KILL" not in adds:
+        if i.get("init") and uid0 == 0 and contract.signalled_uid != 0 and "CAP_KILL" not in adds:
             out.append(f"{where} signalled_uid: init runs as root without CAP_KILL, but the main process runs as uid "
                        f"{contract.signalled_uid}: docker stop would be a kill")
         # An entrypoint that starts as root needs its root phase's capabilities (chown, setuid, ...).
@@ -226,8 +226,8 @@ def _with(plan, name: str, **changes):
 
 
 @pytest.mark.parametrize("name, changes, field", [
-    ("xqfc-postgres", {"init": True, "capabilities": {"drops": ["ALL"], "adds": ["CHOWN"]}}, "signalled_uid"),
-    ("xqfc-postgres", {"capabilities": {"drops": ["ALL"], "adds": ["CHOWN", "SETUID", "SETGID"]}}, "root_caps"),
+    ("xqfc-postgres", {"init": True, "capabilities": {"drops": ["ALL"], "adds": ["CAP_CHOWN"]}}, "signalled_uid"),
+    ("xqfc-postgres", {"capabilities": {"drops": ["ALL"], "adds": ["CAP_CHOWN", "CAP_SETUID", "CAP_SETGID"]}}, "root_caps"),
     ("xqfc-redis", {"healthcheck": {"tests": ["CMD-SHELL", "curl -fs http://127.0.0.1:6379/ || exit 1"]}}, "health_binaries"),
     ("xqfc-postgres", {"tmpfs": {"/tmp": "rw"}}, "writes"),
     ("xqfc-grafana", {"envs": []}, "writes"),

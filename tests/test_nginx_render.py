@@ -54,6 +54,20 @@ def test_nginx_accepts_rendered_config(variant, tmp_path, tls):
     assert "[emerg]" not in result.stderr
 
 
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_nginx_t_prints_no_warning(variant, tmp_path, tls):
+    # A warning on every reload hides the one that matters; nginx >= 1.25.1 warns on
+    # `listen ... http2` (tests/e2e/test_images.py runs the same check in the 1.26 image).
+    layout = EdgeLayout(tmp_path)
+    # No stack turns stapling on (runtime/edge.py nginx_spec), and the test CA's certificate
+    # names no OCSP responder, which nginx rightly warns about.
+    overrides = {k: v for k, v in VARIANTS[variant].items() if k != "ocsp_stapling"}
+    spec = loopback_spec(layout, tls, **overrides)
+    write_config(layout, spec, TARGET)
+    result = nginx_test(layout)
+    assert [line for line in result.stderr.splitlines() if "[warn]" in line] == [], result.stderr
+
+
 def test_nginx_rejects_config_when_upstream_file_is_missing(tmp_path, tls):
     # Proves the include is live: without the release-managed file nginx must refuse.
     layout = EdgeLayout(tmp_path)

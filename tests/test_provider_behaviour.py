@@ -6,12 +6,14 @@ issue 19). A refresh that reads back anything else makes the next `up` replace t
 The pure functions are checked against the sources' own examples and quirks."""
 from __future__ import annotations
 
+import json
 
 import pytest
+import yaml
 
 from components.runtime import provider_behaviour as pb
 from components.runtime.provider_behaviour import (
-    BEHAVIOURS, canonical_capabilities, canonical_capability, container_drift,
+    BEHAVIOURS, CONTAINER, EngineDefaults, canonical_capabilities, canonical_capability, container_drift,
     container_read_back, engine_log_opts, engine_security_opts, go_duration_string, read_back_cpus,
     read_back_duration,
 )
@@ -77,6 +79,16 @@ def test_an_input_missing_from_the_table_is_refused():
         container_read_back({"name": "x", "gpus": "all"})
 
 
+def test_a_network_declaring_less_than_the_daemon_reports_drifts():
+    # A gateway is reported only when given; a network that gave one and then stopped declaring it
+    # is replaced (ipam_config is a ForceNew set).
+    declared = {"name": "n", "ipamConfigs": [{"subnet": "172.30.9.0/24"}]}
+    read = {**pb.network_read_back(declared), "ipamConfigs": [{"subnet": "172.30.9.0/24", "gateway": "172.30.9.1"}]}
+    (d,) = pb.drift(pb.NETWORK_BEHAVIOUR, declared, read)
+    assert (d.attribute, d.action) == ("ipamConfigs", "replace")
+    assert pb.network_drift(declared) == []
+
+
 def test_the_model_finds_todays_refresh_diffs():
     # The two diffs the real providers showed after `pulumi refresh` (issue 19).
     declared = {"capabilities": {"drops": ["ALL"], "adds": ["CHOWN", "SETUID"]},
@@ -93,3 +105,78 @@ def test_every_table_entry_names_its_source():
             assert a.source.repo and a.source.path and a.source.function, (b.type_token, a.name)
             assert a.read in (pb.ALWAYS, pb.IF_DECLARED, pb.IMPORT_ONLY, pb.NEVER), a
             assert a.on_change in (pb.REPLACE, pb.UPDATE, pb.NONE), a
+
+
+# --- the program, every stack --------------------------------------------------------------------
+
+def engine_of(plan) -> EngineDefaults:
+    """The daemon defaults the stack's VM runs with: cloud-init's daemon.json; an existing host's
+    engine is the operator's (docs/existing-host.md), modelled as Docker's defaults like the e2e engine."""
+    cloud_init = plan.artifacts.get("cloud-init.yaml")
+    if not cloud_init:
+        return EngineDefaults()
+    doc = yaml.safe_load(cloud_init)
+    (entry,) = [f for f in doc["write_files"] if f["path"].endswith("/docker/daemon.json")]
+    return EngineDefaults.from_daemon_json(json.loads(entry["content"]))
+
+
+def refresh_findings(plan) -> list[str]:
+    engine = engine_of(plan)
+    found = [f"{c.inputs['name']} {d}" for c in plan.of_type(CONTAINER) for d in container_drift(c.inputs, engine)]
+    return found + [f"{n.inputs['name']} {d}" for n in plan.of_type(pb.NETWORK) for d in pb.network_drift(n.inputs)]
+
+
+def test_every_container_survives_a_refresh(plan):
+    assert refresh_findings(plan) == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_container_on_an_existing_host_survives_a_refresh(plan_of, stack):
+    assert refresh_findings(plan_of(stack, "ssh")) == []
+
+
+@pytest.mark.parametrize("cloud", ["tencentcloud", "alicloud"])
+def test_every_container_of_the_ha_topology_survives_a_refresh(plan_of, cloud):
+    assert refresh_findings(plan_of("prod", cloud, topology="ha")) == []
+
+
+def test_a_misspelt_capability_is_refused_before_any_resource():
+    from components.runtime.containers import Hardening
+    with pytest.raises(ValueError, match=r"CAP_CHOWN"):
+        Hardening(64, cap_add=("CHOWN",))
+
+
+@pytest.mark.parametrize("cpus", [0.05, 10.0])
+def test_a_cpu_limit_the_provider_reads_back_otherwise_is_refused(cpus):
+    from components.runtime.containers import Hardening
+    with pytest.raises(ValueError, match="reads it back as"):
+        Hardening(64, cpus=cpus)
+    assert Hardening(64, cpus=0.5).cpus == 0.5
+
+
+def test_a_cloud_vm_merges_its_daemon_log_opts(plan_of):
+    engine = engine_of(plan_of("dev"))
+    assert dict(engine.log_opts), "cloud-init's daemon.json sets log-opts; the model must see them"
+
+
+def test_no_remote_command_asks_sshd_for_environment_variables(plan):
+    # pulumi-command v1.2.1 remote/commandOutputs.go `run`: on update and delete it setenv's
+    # PULUMI_COMMAND_STDOUT/STDERR unless addPreviousOutputInEnv is false; the hardened sshd
+    # accepts no client variable, so every such run warned. `environment` would fail outright.
+    asking = [c.name for c in plan.of_type(pb.COMMAND)
+              if c.inputs.get("addPreviousOutputInEnv") is not False or c.inputs.get("environment")]
+    assert asking == []
+
+
+def test_sshd_stays_closed_to_client_environment_variables(plan_of):
+    assert "AcceptEnv" not in plan_of("dev").artifacts["cloud-init.yaml"]
+
+
+def test_docs_provider_behaviour_md_is_the_rendering_of_the_table():
+    from pathlib import Path
+
+    from components.runtime.provider_behaviour_doc import render_provider_behaviour_markdown
+    doc = Path(__file__).resolve().parents[1] / "docs" / "provider-behaviour.md"
+    assert doc.read_text() == render_provider_behaviour_markdown(), (
+        "docs/provider-behaviour.md is stale: .venv/bin/python -m components.runtime.provider_behaviour_doc "
+        "> docs/provider-behaviour.md")

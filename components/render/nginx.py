@@ -140,6 +140,11 @@ class NginxSpec:
     # can't be a CNAME, so the CDN can only sit in front of www.
     canonical_www: bool = False
     health_path: str = "/health"
+    # nginx >= 1.25.1 (the image runs 1.28) turns HTTP/2 on per server with `http2 on;` and warns
+    # that `listen ... http2` is deprecated, and that protocol options are redefined when one
+    # server's listen has http2 and another's on the same port has not. Older nginx (the host's in
+    # the live tests) knows only the listen parameter.
+    http2_directive: bool = True
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -82,7 +82,7 @@ class HostAccess(pulumi.ComponentResource):
         self.connection = connection(args.host, args.credentials)
         self.ready = remote.Command(
             f"{name}-ready",
-            connection=self.connection,
+            connection=self.connection, add_previous_output_in_env=False,
             # cloud-init may report "degraded" for harmless warnings; the marker is what counts.
             create=with_folders(args.host.ready_check, args.folders),
             # A new VM (or another existing host) is checked again.

@@ -102,7 +102,7 @@ class AppRelease(pulumi.ComponentResource):
         )
         self.release = remote.Command(
             f"{name}-release",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=deploy,
             update=deploy,
             delete=f"RELEASE_CONFIG={RELEASE_CONF} sh {SCRIPT} remove",

@@ -110,7 +110,7 @@ class Backups(pulumi.ComponentResource):
         # The timers are what "backups are scheduled" means; the guardrails look for this command.
         self.install = remote.Command(
             f"{name}-install",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=(
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 "set -eu; "  # nosec B108

@@ -13,12 +13,16 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from components.runtime.provider_behaviour import canonical_capability, engine_security_opts, read_back_cpus
+
 LOG_OPTS = {"max-size": "20m", "max-file": "5"}
 
 
 @dataclass(frozen=True)
 class Hardening:
     memory_mb: int
+    # Canonical names (CAP_CHOWN, not CHOWN): the engine returns them so and a refresh reads them
+    # back; any other spelling is a replacement on every deploy (runtime/provider_behaviour.py).
     cap_add: tuple[str, ...] = ()
     read_only: bool = True
     user: str | None = None
@@ -31,11 +35,23 @@ class Hardening:
     # stop` becomes a kill. Such an image runs without it when its main process reaps its own
     # children (PostgreSQL's postmaster does).
     init: bool = True
+    # "host" for an exporter that must see the host's processes. The daemon then adds
+    # `label=disable` to the security options, so the program declares it too.
+    pid_mode: str | None = None
+
+    def __post_init__(self):
+        odd = [c for c in self.cap_add if canonical_capability(c) != c]
+        if odd:
+            raise ValueError(f"Hardening.cap_add {odd}: write capabilities as the engine returns them "
+                             f"({[canonical_capability(c) for c in odd]}), or every refresh replaces the container")
+        if self.cpus and read_back_cpus(str(self.cpus)) != str(self.cpus):
+            raise ValueError(f"Hardening.cpus {self.cpus}: the docker provider reads it back as "
+                             f"{read_back_cpus(str(self.cpus))!r}, so every refresh would replace the container")
 
 
 def hardened(h: Hardening) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
-        "security_opts": ["no-new-privileges:true"],
+        "security_opts": engine_security_opts(["no-new-privileges:true"], pid_mode=h.pid_mode),
         "capabilities": docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=list(h.cap_add) or None),
         "memory": h.memory_mb,
         "memory_swap": h.memory_mb,
@@ -48,6 +64,8 @@ def hardened(h: Hardening) -> dict[str, Any]:
     }
     if h.user:
         kwargs["user"] = h.user
+    if h.pid_mode:
+        kwargs["pid_mode"] = h.pid_mode
     if h.cpus:
         kwargs["cpus"] = str(h.cpus)
     return kwargs

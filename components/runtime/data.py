@@ -44,7 +44,7 @@ def restart_on_change(name: str, connection: remote.ConnectionArgs, container: d
     digest = pulumi.Output.unsecret(files.digest)
     return remote.Command(
         name,
-        connection=connection,
+        connection=connection, add_previous_output_in_env=False,
         create=pulumi.Output.concat("true files:", digest),
         update=pulumi.Output.concat("docker restart ", container.name, " >/dev/null # files:", digest),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),
@@ -115,7 +115,7 @@ class Postgres(pulumi.ComponentResource):
             **hardened(Hardening(
                 memory_mb=args.memory_mb,
                 init=False,
-                cap_add=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+                cap_add=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,nosuid,size=8m"},  # nosec B108
             )),

@@ -68,7 +68,7 @@ class EdgeProxy(pulumi.ComponentResource):
             [
                 FileSpec(f"{HOST_DIR}/nginx.conf", self.config),
                 FileSpec(f"{HOST_DIR}/certs/fullchain.pem", args.certificate.certificate_pem),
-                # nginx's master (root, DAC_OVERRIDE kept) reads it; other host users cannot.
+                # nginx's master (root, CAP_DAC_OVERRIDE kept) reads it; other host users cannot.
                 FileSpec(f"{HOST_DIR}/certs/privkey.pem", pulumi.Output.secret(args.certificate.private_key_pem), mode="0600"),
             ],
             files_options(self, opts),
@@ -92,7 +92,7 @@ class EdgeProxy(pulumi.ComponentResource):
             stop_timeout=stopping.NGINX_S,
             **hardened(Hardening(
                 memory_mb=256,
-                cap_add=("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"),
+                cap_add=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"),
                 # bandit B108 is a false positive here: a tmpfs mount or work dir inside a container/unit, not a temp file created here
                 tmpfs={"/var/cache/nginx": "rw,nosuid,size=256m", "/var/run": "rw,nosuid,size=1m", "/tmp": "rw,noexec,nosuid,size=64m"},  # nosec B108
             )),
@@ -100,7 +100,7 @@ class EdgeProxy(pulumi.ComponentResource):
         )
         self.reload = remote.Command(
             f"{name}-reload",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=f"docker exec {CONTAINER} nginx -t -q -c {CONF_DIR}/nginx.conf && docker exec {CONTAINER} nginx -s reload -c {CONF_DIR}/nginx.conf",
             triggers=[pulumi.Output.unsecret(self.files.digest)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),

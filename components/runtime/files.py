@@ -75,7 +75,7 @@ class RemoteFiles(pulumi.ComponentResource):
             self.commands.append(
                 remote.Command(
                     f"{name}-{i}-{f.path.rsplit('/', 1)[-1].replace('.', '-')}",
-                    connection=connection,
+                    connection=connection, add_previous_output_in_env=False,
                     create=write_command(f.path, f.mode, f.owner),
                     stdin=f.content,
                     # Nothing to delete: the directory is the stack's and a later write replaces it.

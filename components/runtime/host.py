@@ -66,7 +66,7 @@ class HostRuntime(pulumi.ComponentResource):
         self.reboot_window: remote.Command | None = None
         if f.user_data is not None and index > 0:
             self.reboot_window = remote.Command(
-                f"{name}-reboot-window", connection=conn,
+                f"{name}-reboot-window", connection=conn, add_previous_output_in_env=False,
                 create=f"sudo tee {UNATTENDED_CONFIG} >/dev/null && sudo chmod 0644 {UNATTENDED_CONFIG}",
                 stdin=render_unattended_upgrades(reboot_time(index)),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access.ready]),
@@ -86,7 +86,7 @@ class HostRuntime(pulumi.ComponentResource):
             data_ready: list[pulumi.Resource] = []
             if args.primary:
                 self.bootstrap = remote.Command(
-                    f"{name}-db-bootstrap", connection=conn, create=bootstrap_database_command(s, f.database),
+                    f"{name}-db-bootstrap", connection=conn, add_previous_output_in_env=False, create=bootstrap_database_command(s, f.database),
                     stdin=pulumi.Output.concat(f.database.password, "\n"),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access.ready]),
                 )

@@ -86,7 +86,8 @@ class ImageContract:
     # read-only root), and settings that switch such a write off: (path, "ENV=value").
     writes: tuple[str, ...] = ()
     write_opt_outs: tuple[tuple[str, str], ...] = ()
-    # Capabilities the entrypoint needs while it is root (chown, setuid, ...), when it starts as root.
+    # Capabilities the entrypoint needs while it is root (chown, setuid, ...), when it starts as root,
+    # spelled as the engine returns them (runtime/provider_behaviour.py canonical_capability).
     root_caps: tuple[str, ...] = ()
     reads: tuple[FileRead, ...] = ()
     # The least memory (MiB) the limit may give it, and where that number comes from.
@@ -126,7 +127,7 @@ CONTRACTS: dict[str, ImageContract] = {
             "`exec gosu postgres \"$BASH_SOURCE\" \"$@\"`)",
         ),
         writes=("/var/lib/postgresql/data", "/var/run/postgresql"),
-        root_caps=("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+        root_caps=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
         reads=(FileRead("$POSTGRES_PASSWORD_FILE", "the password, one line, no newline needed", reader="root"),
                FileRead("config_file=<path> (postgres -c)", "postgresql.conf syntax")),
         memory_floor_mb=256,
@@ -157,7 +158,7 @@ CONTRACTS: dict[str, ImageContract] = {
             "(argument rewrite, chown, umask 0077; that older revision drops privileges with gosu)",
         ),
         writes=("/data",),
-        root_caps=("CHOWN", "SETGID", "SETUID"),
+        root_caps=("CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"),
         reads=(FileRead("redis.conf (first argument)", "redis.conf syntax; requirepass inside"),),
         memory_floor_mb=32,
         memory_source=("derived: redis.io FAQ, an empty instance uses about 3 MB; the stack's limit is maxmemory plus "
@@ -188,7 +189,7 @@ CONTRACTS: dict[str, ImageContract] = {
             "nginxinc/docker-nginx:stable/alpine-slim/docker-entrypoint.sh@b430bec",
         ),
         writes=("/var/cache/nginx", "/var/run"),
-        root_caps=("CHOWN", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SETGID", "SETUID"),
+        root_caps=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"),
         reads=(FileRead("nginx -c <path>", "nginx.conf syntax", reader="root"),
                FileRead("ssl_certificate / ssl_certificate_key", "PEM; the key read by the root master", reader="root")),
         memory_floor_mb=32,

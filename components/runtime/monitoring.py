@@ -262,16 +262,16 @@ class Monitoring(pulumi.ComponentResource):
                      docker.ContainerVolumeArgs(volume_name=volume("grafana", "xqfc-grafana").name, container_path="/var/lib/grafana")],
         )
         self.containers["node-exporter"] = container(
-            "node-exporter", s.node_exporter_image, harden=Hardening(mb["node-exporter"], user="65534:65534"), networks=[],
+            "node-exporter", s.node_exporter_image, harden=Hardening(mb["node-exporter"], user="65534:65534", pid_mode="host"),
+            networks=[],
             command=[*node_exporter_args(textfile_dir="/textfile"), "--web.listen-address", NODE_EXPORTER_ADDRESS],
-            pid_mode="host",
             network_mode="host",
             mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
                                               bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
             volumes=[bind(TEXTFILE_DIR, "/textfile")],
         )
         self.containers["cadvisor"] = container(
-            "cadvisor", s.cadvisor_image, harden=Hardening(mb["cadvisor"], cap_add=("SYS_PTRACE",)), networks=[mon],
+            "cadvisor", s.cadvisor_image, harden=Hardening(mb["cadvisor"], cap_add=("CAP_SYS_PTRACE",)), networks=[mon],
             command=["--docker_only=true", "--housekeeping_interval=30s", "--store_container_labels=false"],
             volumes=[bind("/", "/rootfs"), bind("/var/run", "/var/run"), bind("/sys", "/sys"),
                      bind(s.docker_root, "/var/lib/docker"), bind("/dev/disk", "/dev/disk")],
@@ -338,7 +338,7 @@ class Monitoring(pulumi.ComponentResource):
             reload += " && docker kill -s HUP xqfc-promtail && docker restart xqfc-loki >/dev/null"
         self.reload = remote.Command(
             f"{name}-reload",
-            connection=args.connection,
+            connection=args.connection, add_previous_output_in_env=False,
             create=reload,
             triggers=[self.files.digest],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.containers.values())),
@@ -363,12 +363,11 @@ class NodeExporter(pulumi.ComponentResource):
             # (the cloud rule and cloud-init's firewall admit the VPC).
             command=[*node_exporter_args(textfile_dir="/textfile"),
                      "--web.listen-address", pulumi.Output.concat(private_ip, f":{NODE_EXPORTER_PORT}")],
-            pid_mode="host",
             network_mode="host",
             mounts=[docker.ContainerMountArgs(target="/host", source="/", type="bind", read_only=True,
                                               bind_options=docker.ContainerMountBindOptionsArgs(propagation="rslave"))],
             volumes=[docker.ContainerVolumeArgs(host_path=TEXTFILE_DIR, container_path="/textfile", read_only=True)],
-            **hardened(Hardening(64, user="65534:65534")),
+            **hardened(Hardening(64, user="65534:65534", pid_mode="host")),
             opts=child,
         )
         self.register_outputs({})

@@ -18,15 +18,17 @@ for a container declared with `inputs` (Pulumi input names, as the plan records 
 update. tests/test_provider_behaviour.py holds every container of every stack to it;
 tests/e2e/applier.py (its refresh) maps `docker inspect` the same way.
 
-Sources, read at these versions (requirements.txt pins pulumi-docker 5.2.0; the newest tag in
-the pulumi/pulumi-docker mirror read is v5.1.0 (2026-06-26), whose `upstream` submodule is
-kreuzwerker/terraform-provider-docker 5074970c = v4.5.0, unchanged on its default branch since;
-the Engine is host_packages.ENGINE = 28.5.2, and the provider builds against
-github.com/docker/docker v28.5.2 and github.com/docker/cli v28.5.2, provider go.mod):
+Sources, read at these versions. The issue's real run used pulumi-docker 5.1.0, whose `upstream`
+submodule is kreuzwerker/terraform-provider-docker 5074970c = v4.5.0; its container, network,
+volume and image code is unchanged on that repository's default branch up to 2026-07-22.
+requirements.txt now pins pulumi-docker 5.2.0, released after the mirror read (its SDK has
+`device_cgroup_rules`, which v4.5.0 lacks, so it wraps a later upstream): UNVERIFIED that its
+read is the same. The Engine is host_packages.ENGINE = 28.5.2; the provider builds against
+github.com/docker/docker v28.5.2 and github.com/docker/cli v28.5.2 (its go.mod):
   TF   kreuzwerker/terraform-provider-docker@v4.5.0 internal/provider/
   PD   pulumi/pulumi-docker@v5.1.0 provider/resources.go
   MOBY moby/moby@v28.5.2
-  CLI  docker/cli opts/opts.go (ParseCPUs; unchanged across the v28 line)
+  CLI  docker/cli opts/opts.go ParseCPUs, read at 02761fdb (the provider's go.mod pins v28.5.2)
   BR   pulumi/pulumi-terraform-bridge@v3.133.0 (pulumi-docker v5.1.0's go.mod) pkg/tfbridge/provider.go
   CMD  pulumi/pulumi-command@v1.2.1 provider/pkg/provider/
 
@@ -43,7 +45,7 @@ from typing import Any
 
 TF = "kreuzwerker/terraform-provider-docker@v4.5.0"
 MOBY = "moby/moby@v28.5.2"
-CLI = "docker/cli@v28.5.2"
+CLI = "docker/cli@02761fdb"
 BRIDGE = "pulumi/pulumi-terraform-bridge@v3.133.0"
 PULUMI_DOCKER = "pulumi/pulumi-docker@v5.1.0"
 PULUMI_COMMAND = "pulumi/pulumi-command@v1.2.1"
@@ -557,6 +559,9 @@ def _comparable(attr: Attribute, value: Any, side: str) -> Any:
         return _healthcheck(value)
     if attr.name == "ports":
         return sorted((_port(p) for p in value), key=lambda p: (p["internal"], p["protocol"]))
+    if attr.name == "ipamConfigs":
+        return sorted(({k: c[k] for k in ("subnet", "ipRange", "gateway", "auxAddress") if c.get(k)} for c in value),
+                      key=lambda c: c.get("subnet", ""))
     if attr.name == "mounts":
         return sorted(value, key=lambda m: m["target"]) if side == "read" else sorted(
             ({"target": m["target"], "source": m.get("source"), "type": m["type"], "readOnly": bool(m.get("readOnly")),
@@ -594,3 +599,23 @@ def drift(behaviour: ResourceBehaviour, declared: dict[str, Any], read: dict[str
 def container_drift(inputs: dict[str, Any], engine: EngineDefaults = EngineDefaults()) -> list[Drift]:
     """What `pulumi refresh` then `pulumi preview` would show for a container declared with `inputs`."""
     return drift(CONTAINER_BEHAVIOUR, inputs, container_read_back(inputs, engine))
+
+
+def network_read_back(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The state a refresh holds for a network created from `inputs`: IPAM configs as given (the daemon
+    reports no gateway it was not given), the driver, internal; the daemon adds no labels."""
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        attr = NETWORK_BEHAVIOUR.attribute(name)
+        if value is None or attr.read in (NEVER, IMPORT_ONLY):
+            continue
+        if name == "ipamConfigs":
+            out[name] = [{k: c[k] for k in ("subnet", "ipRange", "gateway", "auxAddress") if c.get(k)} for c in value]
+        else:
+            out[name] = value
+    out.setdefault("driver", "bridge")
+    return out
+
+
+def network_drift(inputs: dict[str, Any]) -> list[Drift]:
+    return drift(NETWORK_BEHAVIOUR, inputs, network_read_back(inputs))

@@ -143,3 +143,68 @@ def test_postgres_hardened_reaches_healthy_and_takes_password(pg_container: str)
                  "tr '\\0' '\\n' < /proc/$(head -1 $PGDATA/postmaster.pid)/environ | grep -c _FILE || true").stdout.split()
     assert who[0] == str(PG.uid)
     assert who[1] == "0", "POSTGRES_PASSWORD_FILE should be unset before postgres starts"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_nginx_image_tests_each_stacks_config_without_a_warning(stack: str, tmp_path: Path) -> None:
+    """`nginx -t` in the nginx image (nginx >= 1.25.1, like upstream 1.28) on the config each stack
+    renders prints no [warn]: a reload that always warns hides the warning that matters (issue 19)."""
+    from components.plan.run import run_stack_on
+    from components.render.nginx import UpstreamTarget, render_upstream
+    from components.runtime.containers import APP_ADDRESSES
+    from components.runtime.edge import CONF_DIR
+    from tests.edge_harness import HTTP2_DIRECTIVE_SINCE, make_tls
+
+    image = CONTRACTS["nginx_image"].local_image
+    version = docker("run", "--rm", "--entrypoint", "nginx", image, "-v", check=False)
+    found = tuple(int(x) for x in version.stderr.strip().rsplit("/", 1)[-1].split(".")[:3])
+    assert found >= HTTP2_DIRECTIVE_SINCE, f"{image} runs nginx {found}: too old to show the 1.25.1 warnings"
+    plan = run_stack_on(stack, "ssh", {})
+    domain = plan.config["xqfc:domain"]
+    conf = tmp_path / "conf"
+    (conf / "certs").mkdir(parents=True)
+    (conf / "upstream").mkdir()
+    tls = make_tls(tmp_path / "tls", [domain, f"www.{domain}", f"grafana.{domain}"])
+    shutil.copy(tls.cert, conf / "certs" / "fullchain.pem")
+    shutil.copy(tls.key, conf / "certs" / "privkey.pem")
+    (conf / "upstream" / "app.conf").write_text(render_upstream([UpstreamTarget(APP_ADDRESSES["blue"], 8000)]))
+    (conf / "nginx.conf").write_text(plan.artifacts["nginx/nginx.conf"])
+    out = docker("run", "--rm", "-v", f"{conf}:{CONF_DIR}:ro", "--entrypoint", "nginx", image,
+                 "-t", "-c", f"{CONF_DIR}/nginx.conf", check=False)
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stderr.splitlines() if "[warn]" in line] == [], out.stderr
+
+
+def test_the_engine_returns_what_the_provider_behaviour_model_says(tmp_path: Path) -> None:
+    """The engine rules of components/runtime/provider_behaviour.py, on the real engine: the Docker
+    client (the CLI uses the same client package as the provider) canonicalises capabilities, the
+    daemon adds label=disable for a host pid namespace and twice the memory as swap, keeps tmpfs
+    options verbatim, stores durations in nanoseconds, and reports no gateway it was not given."""
+    from components.runtime import provider_behaviour as pb
+
+    image = CONTRACTS["node_exporter_image"].local_image
+    name = f"xqfc-readback-{uuid.uuid4().hex[:8]}"
+    docker("create", "--name", name, "--cap-drop", "all", "--cap-add", "chown", "--cap-add", "CAP_SETUID",
+           "--pid", "host", "--security-opt", "no-new-privileges:true", "--memory", "64m",
+           "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m", "--health-cmd", "true", "--health-interval", "90s",
+           "--health-timeout", "5s", "--cpus", "0.5", image)
+    try:
+        host = json.loads(docker("inspect", name).stdout)[0]
+    finally:
+        docker("rm", "-f", name, check=False)
+    hc = host["HostConfig"]
+    assert hc["CapAdd"] == pb.canonical_capabilities(["chown", "CAP_SETUID"]) == ["CAP_CHOWN", "CAP_SETUID"]
+    assert hc["CapDrop"] == pb.canonical_capabilities(["all"]) == ["ALL"]
+    assert hc["SecurityOpt"] == pb.engine_security_opts(["no-new-privileges:true"], pid_mode="host")
+    assert hc["MemorySwap"] == 2 * hc["Memory"] == 128 * 1024 * 1024
+    assert hc["Tmpfs"] == {"/tmp": "rw,noexec,nosuid,size=64m"}
+    assert pb.go_duration_string(host["Config"]["Healthcheck"]["Interval"]) == pb.read_back_duration("90s") == "1m30s"
+    assert hc["NanoCpus"] == pb.parse_cpus("0.5")
+
+    net = f"xqfc-readback-{uuid.uuid4().hex[:8]}"
+    docker("network", "create", "--driver", "bridge", "--subnet", "172.31.254.0/24", "--ip-range", "172.31.254.128/25", net)
+    try:
+        ipam = json.loads(docker("network", "inspect", net).stdout)[0]["IPAM"]["Config"]
+    finally:
+        docker("network", "rm", net, check=False)
+    assert ipam == [{"Subnet": "172.31.254.0/24", "IPRange": "172.31.254.128/25"}]
