@@ -121,6 +121,9 @@ class Backups(pulumi.ComponentResource):
             ),
             delete=f"sudo systemctl disable --now {' '.join(timers)} || true",
             triggers=[self.files.digest],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
+            # A trigger replaces the command, and a replace is create-before-delete by default
+            # (pulumi/pulumi pkg/resource/deploy/step_generator.go): the old `delete` would run
+            # last and disable the timers the new `create` just enabled.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on], delete_before_replace=True),
         )
         self.register_outputs({"timers": list(timers)})

@@ -3,18 +3,25 @@
 This stands in for `pulumi up` where the machine cannot build the provider plugins
 (pulumi-docker, pulumi-command and pulumi-random are refused by this machine's Go module
 proxy: README, "What runs for real"). The program runs as it does for `make plan`; each
-registered resource is then carried out in dependency order the way its provider does it:
+registered resource is then carried out the way the engine schedules it and its provider does it:
 
-- `command:remote:Command`: `create` (or `update` on a second apply when `create` changed)
-  over SSH as the deploy user with `stdin`, like pulumi-command; `delete` on destroy.
+- the engine: every step whose dependencies are done runs at once, up to the CLI's default
+  `--parallel` (run_graph); a failure starts nothing new and lets steps in flight finish; each
+  operation is checkpointed as pending before it starts (State), so a killed run leaves pending
+  creates as an interrupted `pulumi up` does; `refresh` and `preview` are `pulumi refresh` and
+  `pulumi preview` (tests/e2e/readback.py maps `docker inspect` as the provider's read does, and
+  diffs by components/runtime/provider_behaviour.py's table).
+- `command:remote:Command`: `create` (or `update` when an input other than `triggers`
+  changed) over SSH as the deploy user with `stdin`, like pulumi-command; `delete` on destroy.
 - `docker:index/...`: the Docker CLI over `ssh://` (the Docker provider's transport), with
-  the container inputs translated flag for flag. An input this module does not know fails the
-  run instead of being dropped, so nothing the program declares goes unapplied.
+  the container inputs translated flag for flag, created as resourceDockerContainerCreate does
+  (on network_mode "bridge", then moved to networks_advanced). An input this module does not
+  know fails the run instead of being dropped, so nothing the program declares goes unapplied.
 - `random:index/randomPassword:RandomPassword`: a real random value (see E2eMocks).
 
-What this proves is the program's graph and every value in it against the real host, images
-and tools; what it cannot prove is the providers' own behaviour (e.g. how pulumi-docker
-orders `uploads` after create), which the guardrails and tests cover from their sources.
+What it cannot prove is the providers' behaviour beyond what is modelled here from their
+sources (e.g. how pulumi-docker orders `uploads` after create), which the guardrails and tests
+cover from their sources.
 """
 from __future__ import annotations
 
@@ -471,9 +478,15 @@ def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, op: str,
     entry = {"type": r.type, "inputs": i}
     if r.type == COMMAND:
         command = i["create"] if op in ("create", "replace") or not i.get("update") else i["update"]
+        # A replace is create-before-delete unless the resource asks otherwise
+        # (pkg/resource/deploy/step_generator.go): the old `delete` runs after the new `create`.
+        if op == "replace" and r.delete_before_replace:
+            _delete(r.type, before["inputs"], host)
         out = host.ssh(command, stdin=i.get("stdin"))
         if out.returncode != 0:
             raise ApplyError(f"{r.name}: exit {out.returncode}: {out.stderr.strip()[-3000:]}")
+        if op == "replace" and not r.delete_before_replace:
+            _delete(r.type, before["inputs"], host)
         return entry
     if r.type == NETWORK:
         if op == "update":
