@@ -20,6 +20,24 @@ and at the branch head of 2026-08-14), file internal/provider/...:
 
 An input this module has no rule for raises ReadBackError: the refresh fails instead of
 guessing (issue 19, item 2).
+
+Where the applier still differs from the real providers (and why):
+- The diff is the SDK's rules applied here, not pulumi-terraform-bridge running the provider's
+  own Diff: nested-set hashing, partial block diffs and a detailed diff's exact paths are not
+  reproduced; only "changed or not, replace or update" is.
+- After a create, the state is the declared inputs (as a preview right after `up` shows no
+  changes in the real run of issue 19), although resourceDockerContainerCreate ends with a read.
+- `must_run` (read back false for a stopped container, then an Update starts it), `rm`,
+  `domainname`, `dns*`, `publish_all_ports`, `max_retry_count` and the blkio/device attributes
+  are not in provider_behaviour.py's table, so the applier neither reads nor diffs them; the
+  program declares none of them.
+- A container update applies restart, memory and memory_swap (`docker update`) only; the
+  provider's Update also applies cpu_shares, cpu_set, memory_reservation and blkio limits,
+  which the program does not declare.
+- RemoteImage's image_id is the image reference under the plan's mocks, not the sha256 id: a
+  tag moved on the host (another pull) would replace the real containers, not these.
+- Deletes of resources gone from the graph run one by one, dependants first; the engine runs
+  them in parallel by reverse dependency.
 """
 from __future__ import annotations
 
