@@ -20,6 +20,16 @@ def cloud_init_ready() -> str:
     )
 
 
+def with_folders(check: str, folders: tuple[str, ...]) -> str:
+    """The gate, then the root-owned host folders containers bind-mount that no file write makes
+    (node-exporter's textfile folder, nginx's static folder). Made here, before any container:
+    a missing bind-mount source is created by dockerd as root at container start, and the
+    engine starts every step whose dependencies are done at once (issue 19)."""
+    if not folders:
+        return check
+    return f"{{ {check.rstrip()}\n}} && sudo install -d -m 0755 {' '.join(shlex.quote(f) for f in folders)}"
+
+
 def existing_host_ready(deploy_user: str, data_mount_path: str, docker_root: str) -> str:
     """Checks an existing host and prepares its folders; prints the Docker version like the VM gate."""
     user, data, root = shlex.quote(deploy_user), shlex.quote(data_mount_path), shlex.quote(docker_root)

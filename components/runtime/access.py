@@ -21,6 +21,7 @@ import pulumi_docker as docker
 from pulumi_command import remote
 
 from components.foundation import Host
+from components.render.host_readiness import with_folders
 
 KNOWN_HOSTS = "~/.ssh/known_hosts_xqfc"
 
@@ -69,6 +70,8 @@ class HostAccessArgs:
     registry_server: str | None = None
     registry_username: str | None = None
     registry_password: pulumi.Input[str] | None = None
+    # Root-owned folders the containers bind-mount that no file write makes (render/host_readiness.with_folders).
+    folders: tuple[str, ...] = ()
 
 
 class HostAccess(pulumi.ComponentResource):
@@ -81,7 +84,7 @@ class HostAccess(pulumi.ComponentResource):
             f"{name}-ready",
             connection=self.connection, add_previous_output_in_env=False,
             # cloud-init may report "degraded" for harmless warnings; the marker is what counts.
-            create=args.host.ready_check,
+            create=with_folders(args.host.ready_check, args.folders),
             # A new VM (or another existing host) is checked again.
             triggers=[args.host.resource.id if args.host.resource is not None else args.host.public_ip],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.host.resource] if args.host.resource is not None else []),

@@ -23,7 +23,7 @@ from components.runtime.containers import APP_ADDRESSES, LOG_OPTS, remote_image
 from components.runtime.edge import CONF_DIR as NGINX_CONF_DIR
 from components.runtime.edge import CONTAINER as NGINX_CONTAINER
 from components.runtime.edge import UPSTREAM_HOST_FILE
-from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles, files_options
 from components.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ class AppRelease(pulumi.ComponentResource):
                 FileSpec(RELEASE_CONF, release_conf(s)),
                 FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"),
             ],
-            pulumi.ResourceOptions(parent=self),
+            files_options(self, opts),
         )
         # Pulled through the Docker provider, which holds the registry credentials, so the
         # script's `docker run` finds the image locally.

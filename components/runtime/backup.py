@@ -22,7 +22,7 @@ from components.render.backup_schedule import (
     timer_names,
     unit_names,
 )
-from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles, files_options
 from components.runtime.monitoring import TEXTFILE_DIR
 from components.settings import Settings
 
@@ -108,7 +108,7 @@ class Backups(pulumi.ComponentResource):
         self.unit_names = unit_names(redis_snapshots=db is None)
         files += [FileSpec(f"{UNIT_DIR}/{unit}", self.units.apply(itemgetter(unit))) for unit in self.unit_names]
         files.append(FileSpec(ENV_FILE, pulumi.Output.secret(env), mode="0600"))
-        self.files = RemoteFiles(f"{name}-files", args.connection, files, pulumi.ResourceOptions(parent=self))
+        self.files = RemoteFiles(f"{name}-files", args.connection, files, files_options(self, opts))
         # The timers are what "backups are scheduled" means; the guardrails look for this command.
         self.install = remote.Command(
             f"{name}-install",
@@ -123,6 +123,9 @@ class Backups(pulumi.ComponentResource):
             ),
             delete=f"sudo systemctl disable --now {' '.join(timers)} || true",
             triggers=[self.files.digest],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on]),
+            # A trigger replaces the command, and a replace is create-before-delete by default
+            # (pulumi/pulumi pkg/resource/deploy/step_generator.go): the old `delete` would run
+            # last and disable the timers the new `create` just enabled.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *args.depends_on], delete_before_replace=True),
         )
         self.register_outputs({"timers": list(timers)})

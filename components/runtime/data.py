@@ -19,7 +19,7 @@ from components.render.postgres import PostgresTuning, render_postgresql_conf
 from components.render.redis import RedisConfig, render_redis_conf
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
 from components.runtime import stopping
-from components.runtime.files import CONFIG_ROOT, MountedFolder, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, MountedFolder, RemoteFiles, files_options
 from components.runtime.image_contracts import CONTRACTS
 
 POSTGRES_HOST = "postgres"
@@ -87,7 +87,7 @@ class Postgres(pulumi.ComponentResource):
         self.files = RemoteFiles(f"{name}-files", args.connection, [
             PG_FILES.file("postgres-password", self.password.result, mode="0400", owner="0:0"),
             PG_FILES.file("postgresql.conf", self.config),
-        ], child)
+        ], files_options(self, opts))
         self.container = docker.Container(
             f"{name}-container",
             name="xqfc-postgres",
@@ -157,7 +157,7 @@ class Redis(pulumi.ComponentResource):
         )
         self.files = RemoteFiles(f"{name}-files", args.connection, [
             REDIS_FILES.file("redis.conf", config, mode="0400", owner=REDIS_UID),
-        ], child)
+        ], files_options(self, opts))
         # Headroom over maxmemory for the AOF rewrite fork and client buffers.
         limit = args.maxmemory_mb + max(64, args.maxmemory_mb // 2)
         self.container = docker.Container(

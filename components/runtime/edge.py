@@ -18,7 +18,7 @@ from components.render.nginx import NginxSpec, UpstreamTarget, render_nginx_conf
 from components.render.cpu_budget import cpu_limit
 from components.runtime.containers import Hardening, RuntimeNetworks, attach, hardened, healthcheck, remote_image
 from components.runtime import stopping
-from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, RemoteFiles, files_options
 from components.settings import Settings
 
 HOST_DIR = f"{CONFIG_ROOT}/nginx"
@@ -72,7 +72,7 @@ class EdgeProxy(pulumi.ComponentResource):
                 # nginx's master (root, CAP_DAC_OVERRIDE kept) reads it; other host users cannot.
                 FileSpec(f"{HOST_DIR}/certs/privkey.pem", pulumi.Output.secret(args.certificate.private_key_pem), mode="0600"),
             ],
-            pulumi.ResourceOptions(parent=self),
+            files_options(self, opts),
         )
         image = remote_image(f"{name}-image", args.image, pulumi.ResourceOptions(parent=self))
         self.container = docker.Container(

@@ -32,8 +32,13 @@ def write_command(path: str, mode: str, owner: str | None = None) -> str:
     tmp = shlex.quote(path + ".tmp")
     chown = f"sudo chown {shlex.quote(owner)} {tmp}; " if owner else ""
     # Directories stay traversable for the containers that mount them; /srv/xqfc itself is
-    # 0750 deploy-owned, which keeps other host users out.
-    return (f"set -eu; umask 022; mkdir -p \"$(dirname {q})\"; umask 077; cat > {tmp}; chmod {mode} {tmp}; "
+    # 0750 deploy-owned, which keeps other host users out. A folder dockerd created as root
+    # (a bind-mount source missing when a container started, e.g. after an interrupted run)
+    # is made the deploy user's again, so a rerun repairs the host instead of failing on
+    # `mkdir: Permission denied` forever.
+    take_back = 'sudo install -d -o "$(id -u)" -g "$(id -g)" -m 0755 "$d"; '
+    return (f"set -eu; umask 022; d=\"$(dirname {q})\"; mkdir -p \"$d\" 2>/dev/null || {take_back}"
+            f"[ -w \"$d\" ] || {take_back}umask 077; cat > {tmp}; chmod {mode} {tmp}; "
             f"{chown}mv -f {tmp} {q}")
 
 
@@ -43,6 +48,11 @@ def content_hash(*contents: str) -> str:
         h.update(c.encode())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def files_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """A RemoteFiles' options under `parent`: it waits for what `parent` was given to wait for."""
+    return pulumi.ResourceOptions(parent=parent, depends_on=opts.depends_on if opts is not None else None)
 
 
 class RemoteFiles(pulumi.ComponentResource):
@@ -56,6 +66,10 @@ class RemoteFiles(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("xqfc:runtime:RemoteFiles", name, None, opts)
+        # Children do not inherit depends_on: each write waits itself for what the files wait for
+        # (the readiness gate, which makes /srv/xqfc on an existing host): the engine runs every
+        # step whose dependencies are done at the same time.
+        depends_on = (opts.depends_on if opts is not None else None) or []
         self.commands: list[remote.Command] = []
         for i, f in enumerate(files):
             self.commands.append(
@@ -66,7 +80,7 @@ class RemoteFiles(pulumi.ComponentResource):
                     stdin=f.content,
                     # Nothing to delete: the directory is the stack's and a later write replaces it.
                     logging=remote.Logging.STDERR,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
                 )
             )
         self.digest = pulumi.Output.all(*[f.content for f in files]).apply(lambda cs: content_hash(*cs))

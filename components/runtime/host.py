@@ -17,7 +17,7 @@ from components.runtime.containers import SUBNETS, Networks
 from components.runtime.data import Postgres, PostgresArgs, Redis, RedisArgs
 from components.render.cpu_budget import cpu_limit
 from components.runtime.edge import EdgeArgs, EdgeProxy
-from components.runtime.monitoring import Monitoring, MonitoringArgs, NodeExporter
+from components.runtime.monitoring import TEXTFILE_DIR, Monitoring, MonitoringArgs, NodeExporter
 from components.settings import Secrets, Settings
 
 
@@ -57,7 +57,8 @@ class HostRuntime(pulumi.ComponentResource):
         host = args.host or f.primary_host
         self.access = HostAccess(
             f"{name}-access",
-            HostAccessArgs(host, SshCredentials(s.ssh_private_key_path), s.registry_server, s.registry_username, args.secrets.registry_password),
+            HostAccessArgs(host, SshCredentials(s.ssh_private_key_path), s.registry_server, s.registry_username, args.secrets.registry_password,
+                           folders=(f"{s.data_mount_path}/static", TEXTFILE_DIR)),
             pulumi.ResourceOptions(parent=self),
         )
         conn = self.access.connection

@@ -52,7 +52,7 @@ from components.render.monitoring import (
 from components.render.monitoring.grafana import DASHBOARDS_DIR, PROVISIONING_DIR, grafana_environment
 from components.render.cpu_budget import cpu_budget, cpu_limit
 from components.runtime.containers import GATEWAYS, Hardening, RuntimeNetworks, attach, hardened, remote_image
-from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles
+from components.runtime.files import CONFIG_ROOT, FileSpec, MountedFolder, RemoteFiles, files_options
 from components.runtime.health import PROBES
 from components.runtime.image_contracts import CONTRACTS
 from components.runtime.reloading import reload_script
@@ -217,8 +217,8 @@ class Monitoring(pulumi.ComponentResource):
         self.files_spec = files
         # The secrets are not shown in a plan's artifacts (files_spec) and never trigger a reload:
         # they are generated once and the exporters read them at each scrape or start.
-        self.files = RemoteFiles(f"{name}-files", args.connection, files, child)
-        self.secret_files = RemoteFiles(f"{name}-secrets", args.connection, secret_files, child)
+        self.files = RemoteFiles(f"{name}-files", args.connection, files, files_options(self, opts))
+        self.secret_files = RemoteFiles(f"{name}-secrets", args.connection, secret_files, files_options(self, opts))
         after_files = pulumi.ResourceOptions(parent=self, depends_on=[*self.files.commands, *self.secret_files.commands])
 
         net = args.networks

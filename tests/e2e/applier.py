@@ -3,32 +3,44 @@
 This stands in for `pulumi up` where the machine cannot build the provider plugins
 (pulumi-docker, pulumi-command and pulumi-random are refused by this machine's Go module
 proxy: README, "What runs for real"). The program runs as it does for `make plan`; each
-registered resource is then carried out in dependency order the way its provider does it:
+registered resource is then carried out the way the engine schedules it and its provider does it:
 
-- `command:remote:Command`: `create` (or `update` on a second apply when `create` changed)
-  over SSH as the deploy user with `stdin`, like pulumi-command; `delete` on destroy.
+- the engine: every step whose dependencies are done runs at once, up to the CLI's default
+  `--parallel` (run_graph); a failure starts nothing new and lets steps in flight finish; each
+  operation is checkpointed as pending before it starts (State), so a killed run leaves pending
+  creates as an interrupted `pulumi up` does; `refresh` and `preview` are `pulumi refresh` and
+  `pulumi preview` (tests/e2e/readback.py maps `docker inspect` as the provider's read does, and
+  diffs by components/runtime/provider_behaviour.py's table).
+- `command:remote:Command`: `create` (or `update` when an input other than `triggers`
+  changed) over SSH as the deploy user with `stdin`, like pulumi-command; `delete` on destroy.
 - `docker:index/...`: the Docker CLI over `ssh://` (the Docker provider's transport), with
-  the container inputs translated flag for flag. An input this module does not know fails the
-  run instead of being dropped, so nothing the program declares goes unapplied.
+  the container inputs translated flag for flag, created as resourceDockerContainerCreate does
+  (on network_mode "bridge", then moved to networks_advanced). An input this module does not
+  know fails the run instead of being dropped, so nothing the program declares goes unapplied.
 - `random:index/randomPassword:RandomPassword`: a real random value (see E2eMocks).
 
-What this proves is the program's graph and every value in it against the real host, images
-and tools; what it cannot prove is the providers' own behaviour (e.g. how pulumi-docker
-orders `uploads` after create), which the guardrails and tests cover from their sources.
+What it cannot prove is the providers' behaviour beyond what is modelled here from their
+sources (e.g. how pulumi-docker orders `uploads` after create), which the guardrails and tests
+cover from their sources.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
+import os
 import secrets
 import shlex
 import string
 import subprocess
+import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.plan.mocks import CloudMocks, Registration
+from tests.e2e import readback
 
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
@@ -114,7 +126,7 @@ _HANDLED = {
 
 
 def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """`docker create` arguments, and the networks to connect after the first one."""
+    """`docker create` arguments, and the networks to connect before the start."""
     unknown = set(i) - _HANDLED
     if unknown:
         raise ApplyError(f"container {i.get('name')}: inputs {sorted(unknown)} are not applied by tests/e2e/applier.py")
@@ -186,28 +198,28 @@ def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]
             spec += f",bind-propagation={prop}"
         a += ["--mount", spec]
     for p in i.get("ports") or []:
-        ip = p.get("ip")
-        a += ["--publish", f"{ip + ':' if ip else ''}{p['external']}:{p['internal']}"]
+        # The schema's defaults: ip "0.0.0.0" (so Docker binds IPv4 only), protocol "tcp".
+        a += ["--publish", f"{p.get('ip') or '0.0.0.0'}:{p['external']}:{p['internal']}/{p.get('protocol') or 'tcp'}"]
     networks = [(n["name"], n.get("aliases") or []) for n in i.get("networksAdvanced") or []]
-    if i.get("networkMode"):
-        a += ["--network", i["networkMode"]]  # "host": node-exporter sees the host's interfaces
-    elif networks:
-        first, aliases = networks[0]
-        a += ["--network", first]
-        for al in aliases:
-            a += ["--network-alias", al]
+    # network_mode's schema Default is "bridge"; "host": node-exporter sees the host's interfaces.
+    a += ["--network", i.get("networkMode") or "bridge"]
     for e in i.get("entrypoints") or []:
         a += ["--entrypoint", e]
     a.append(i["image"])
     a += list(i.get("command") or [])
-    return a, networks[1:]
+    return a, networks
 
 
-# --- the apply -------------------------------------------------------------------------------
+# --- the graph, as the engine walks it --------------------------------------------------------
 
 
-def ordered(resources: list[Registration]) -> list[Registration]:
-    """Dependencies first (a component's dependents wait for all its children); registration order otherwise."""
+def dependencies(resources: list[Registration]) -> dict[str, set[str]]:
+    """Per custom resource, the custom resources it waits for.
+
+    A dependency on a component is a dependency on every resource under it (the SDK expands it),
+    and a resource waits for its provider, which is registered with the provider's own
+    dependencies (pulumi.ProviderResource: a docker resource waits for `access.ready` that way).
+    """
     by_urn = {r.urn: r for r in resources}
     children: dict[str, list[str]] = {}
     for r in resources:
@@ -222,24 +234,87 @@ def ordered(resources: list[Registration]) -> list[Registration]:
             return [urn]
         return [leaf for c in children.get(urn, []) for leaf in leaves(c)]
 
+    deps: dict[str, set[str]] = {}
+    for r in resources:
+        if not r.custom:
+            continue
+        d = {leaf for dep in r.dependencies for leaf in leaves(dep)}
+        if r.provider:
+            # A provider reference is "<urn>::<id>".
+            provider = r.provider.rsplit("::", 1)[0]
+            if provider in by_urn:
+                d.add(provider)
+        d.discard(r.urn)
+        deps[r.urn] = d
+    return deps
+
+
+def ordered(resources: list[Registration]) -> list[Registration]:
+    """Dependencies first; registration order otherwise (the serial order, for destroy and tests)."""
+    by_urn = {r.urn: r for r in resources}
+    deps = dependencies(resources)
     done: set[str] = set()
     out: list[Registration] = []
 
-    def visit(r: Registration, stack: tuple[str, ...] = ()) -> None:
-        if r.urn in done:
+    def visit(urn: str, stack: tuple[str, ...] = ()) -> None:
+        if urn in done:
             return
-        if r.urn in stack:
-            raise ApplyError(f"dependency cycle through {r.name}")
-        for dep in r.dependencies:
-            for leaf in leaves(dep):
-                visit(by_urn[leaf], (*stack, r.urn))
-        done.add(r.urn)
-        out.append(r)
+        if urn in stack:
+            raise ApplyError(f"dependency cycle through {by_urn[urn].name}")
+        for dep in sorted(deps[urn], key=list(by_urn).index):
+            visit(dep, (*stack, urn))
+        done.add(urn)
+        out.append(by_urn[urn])
 
     for r in resources:
         if r.custom:
-            visit(r)
+            visit(r.urn)
     return out
+
+
+def default_parallel() -> int:
+    """The CLI's default `--parallel`: PULUMI_PARALLEL, else 4 x GOMAXPROCS (pulumi/pulumi v3.274.1
+    pkg/cmd/pulumi/operations/up.go defaultParallel; GOMAXPROCS defaults to the CPU count)."""
+    value = int(os.environ.get("PULUMI_PARALLEL", "0") or 0)
+    return value if value > 0 else 4 * (os.cpu_count() or 1)
+
+
+def run_graph(resources: list[Registration], step, parallel: int | None = None) -> list[tuple[str, BaseException]]:
+    """Runs `step(r)` for every custom resource as soon as everything it depends on is done,
+    up to `parallel` at once, like the engine's step executor (pkg/resource/deploy/
+    step_executor.go: a worker per degree of parallelism pulls each step whose dependencies are
+    done). On a failure no new step starts (cancelDueToError cancels the executor's context,
+    executeChain checks it before each step); steps in flight finish and are recorded. Returns
+    the failures, by resource name.
+    """
+    deps = dependencies(resources)
+    by_urn = {r.urn: r for r in resources}
+    waiting = {u: set(d) for u, d in deps.items()}
+    done: set[str] = set()
+    failed: list[tuple[str, BaseException]] = []
+    running: dict[cf.Future, str] = {}
+    with cf.ThreadPoolExecutor(max_workers=parallel or default_parallel()) as pool:
+        while True:
+            if not failed:
+                for urn in [u for u, d in waiting.items() if d <= done]:
+                    del waiting[urn]
+                    running[pool.submit(step, by_urn[urn])] = urn
+            if not running:
+                break
+            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for f in finished:
+                urn = running.pop(f)
+                error = f.exception()
+                if error is not None:
+                    failed.append((by_urn[urn].name, error))
+                else:
+                    done.add(urn)
+    if not failed and waiting:
+        raise ApplyError(f"dependency cycle among {sorted(by_urn[u].name for u in waiting)}")
+    return failed
+
+
+# --- the state, as the engine checkpoints it ------------------------------------------------
 
 
 @dataclass
@@ -253,64 +328,172 @@ def state_file(workdir: Path) -> Path:
     return workdir / "applied.json"
 
 
-def apply(resources: list[Registration], host: Host, workdir: Path, registry: tuple[str, str, str] | None) -> Applied:
-    """Create what is new, update what changed (by the provider's rules), keep the rest."""
-    previous = json.loads(state_file(workdir).read_text()) if state_file(workdir).exists() else {}
-    current: dict[str, Any] = {}
+class State:
+    """The applier's checkpoint: resources (type, inputs, state) and pending operations.
+
+    Like the engine's journal (pkg/engine/journal_snapshot.go, pkg/backend/journal.go): an
+    operation is recorded as pending before the provider is called and cleared when it returns,
+    so a run killed in between leaves `pending_operations` with the resource's inputs and no
+    resource entry, exactly what `pulumi stack export` shows after an interrupted `pulumi up`.
+    A pending CREATE of an earlier run is carried into every new checkpoint until a refresh
+    resolves it; an earlier run's other pending operations are dropped (pkg/backend/journal.go:
+    "we don't want to clear pending CREATE operations because these must require user
+    intervention"). Each write replaces the file atomically.
+    """
+
+    def __init__(self, workdir: Path):
+        self.path = state_file(workdir)
+        data = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.resources: dict[str, dict] = data.get("resources", {})
+        self.pending: list[dict] = data.get("pending_operations", [])
+        self.run = secrets.token_hex(4)
+        self.lock = threading.Lock()
+
+    def carry_pending_creates(self) -> None:
+        """A new run's checkpoint: the earlier runs' pending creates only."""
+        self.pending = [p for p in self.pending if p["operation"] == "creating"]
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"resources": self.resources, "pending_operations": self.pending}))
+        os.replace(tmp, self.path)
+
+    def begin(self, urn: str, type_: str, op: str, inputs: dict) -> None:
+        with self.lock:
+            self.pending.append({"urn": urn, "type": type_, "operation": op, "inputs": inputs, "run": self.run})
+            self.save()
+
+    def end(self, urn: str, entry: dict | None) -> None:
+        with self.lock:
+            self.pending = [p for p in self.pending if not (p["urn"] == urn and p.get("run") == self.run)]
+            if entry is None:
+                self.resources.pop(urn, None)
+            else:
+                self.resources[urn] = entry
+            self.save()
+
+
+def pending_warning(state: State) -> str | None:
+    """What the engine prints before an update with pending operations
+    (pkg/resource/deploy/deployment_executor.go printPendingOperationsWarning)."""
+    if not state.pending:
+        return None
+    lines = [f"  * {p['urn']}, interrupted while {p['operation']}" for p in state.pending]
+    return f"Attempting to deploy or update resources with {len(state.pending)} pending operations from previous deployment.\n" + "\n".join(lines)
+
+
+def registry_login(host: Host, registry: tuple[str, str, str] | None) -> None:
+    if not registry:
+        return
+    # The Docker provider's registry_auth: pulls of the registry's images carry the login.
+    server, user, password = registry
+    login = subprocess.run(
+        ["docker", "login", "--username", user, "--password-stdin", server],
+        input=password, capture_output=True, text=True,
+        env={**host.env, "PATH": f"{host.ssh_wrapper_dir}:{host.env.get('PATH', '/usr/bin:/bin')}",
+             "DOCKER_HOST": f"ssh://{host.user}@{host.address}:{host.port}"},
+    )
+    if login.returncode != 0:
+        raise ApplyError(f"registry login: {login.stderr.strip()}")
+
+
+def apply(resources: list[Registration], host: Host, workdir: Path, registry: tuple[str, str, str] | None,
+          parallel: int | None = None) -> Applied:
+    """Create what is new, update or replace what changed (by the provider's rules), keep the rest.
+
+    A pending CREATE from an interrupted run is not in the state: the engine creates it again
+    (the warning above is all it does), so a resource that did get created fails with its
+    provider's "already exists". `refresh(..., import_pending=...)` is the way out, as for real.
+    """
+    state = State(workdir)
+    warning = pending_warning(state)
+    if warning:
+        print(warning)
+    state.carry_pending_creates()
     result = Applied()
-    if registry:
-        # The Docker provider's registry_auth: pulls of the registry's images carry the login.
-        server, user, password = registry
-        login = subprocess.run(
-            ["docker", "login", "--username", user, "--password-stdin", server],
-            input=password, capture_output=True, text=True,
-            env={**host.env, "PATH": f"{host.ssh_wrapper_dir}:{host.env.get('PATH', '/usr/bin:/bin')}",
-                 "DOCKER_HOST": f"ssh://{host.user}@{host.address}:{host.port}"},
-        )
-        if login.returncode != 0:
-            raise ApplyError(f"registry login: {login.stderr.strip()}")
-    for r in ordered(resources):
+    registry_login(host, registry)
+    in_graph = {r.urn for r in resources}
+
+    def step(r: Registration) -> None:
         if r.type in NO_OP:
-            continue
+            return
         inputs = r.secret_inputs
-        before = previous.get(r.urn)
+        before = state.resources.get(r.urn)
+        op = plan_op(r, inputs, before)
+        if op is None:
+            return
         start = time.monotonic()
+        state.begin(r.urn, r.type, "creating" if before is None else "updating", inputs)
         try:
-            op = _apply_one(r, inputs, before, host)
+            entry = _apply_one(r, inputs, before, op, host)
         except Exception:
-            # Like the engine's checkpoints: a failed apply still knows what may exist, and the
-            # next apply tries this resource again (its recorded inputs never match).
-            current[r.urn] = {"type": r.type, "inputs": {**inputs, "(failed)": True}}
-            state_file(workdir).write_text(json.dumps({**previous, **current}))
+            # A failed create leaves nothing the engine knows of; a failed update keeps the old
+            # state (pending cleared: the provider answered).
+            state.end(r.urn, before)
             raise
-        current[r.urn] = {"type": r.type, "inputs": inputs}
-        state_file(workdir).write_text(json.dumps({**previous, **current}))
-        if op:
-            result.steps.append((r.name, op, time.monotonic() - start))
+        state.end(r.urn, entry)
+        result.steps.append((r.name, op, time.monotonic() - start))
+
+    failures = run_graph(resources, step, parallel)
+    if failures:
+        name, error = failures[0]
+        more = f" (and {len(failures) - 1} more: {', '.join(n for n, _ in failures[1:])})" if len(failures) > 1 else ""
+        raise ApplyError(f"{name}: {error}{more}") from error
     # Resources gone from the graph are deleted, dependants first.
-    for urn, old in reversed(list(previous.items())):
-        if urn not in current:
+    for urn, old in reversed(list(state.resources.items())):
+        if urn not in in_graph:
+            state.begin(urn, old["type"], "deleting", old["inputs"])
             _delete(old["type"], old["inputs"], host)
+            state.end(urn, None)
             result.steps.append((urn.rsplit("::", 1)[-1], "delete", 0.0))
-    state_file(workdir).write_text(json.dumps(current))
     return result
 
 
-def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, host: Host) -> str | None:
-    if before is not None and before["inputs"] == i:
-        return None
+RULES = readback.BEHAVIOUR
+
+
+def provider_diff(r: Registration, inputs: dict, before: dict) -> list[readback.Diff]:
+    """The provider's diff of the program's inputs against the state (read back by a refresh, or
+    as the last create or update wrote it)."""
+    return readback.diff(r.name, r.type, inputs, before.get("state", before["inputs"]))
+
+
+def plan_op(r: Registration, inputs: dict, before: dict | None) -> str | None:
+    """What the engine would do: None (same), create, update or replace."""
+    if before is None:
+        return "create"
     if r.type == COMMAND:
-        if before is None:
-            command = i["create"]
-        else:
-            # pulumi-command: a change of `triggers` replaces (create again), any other change updates.
-            replaced = before["inputs"].get("triggers") != i.get("triggers")
-            command = i["create"] if replaced or not i.get("update") else i["update"]
+        if before["inputs"] == inputs:
+            return None
+        # pulumi-command: a change of `triggers` replaces (create again), any other change updates.
+        return "replace" if before["inputs"].get("triggers") != inputs.get("triggers") else "update"
+    if r.type in RULES:
+        diffs = provider_diff(r, inputs, before)
+        if not diffs:
+            return None
+        return "replace" if any(d.replace for d in diffs) else "update"
+    raise ApplyError(f"{r.name}: resource type {r.type} is not applied by tests/e2e/applier.py")
+
+
+def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, op: str, host: Host) -> dict:
+    entry = {"type": r.type, "inputs": i}
+    # What the state held before (a replace or an update always has it; a create has none).
+    old_inputs: dict[str, Any] = before["inputs"] if before is not None else {}
+    if r.type == COMMAND:
+        command = i["create"] if op in ("create", "replace") or not i.get("update") else i["update"]
+        # A replace is create-before-delete unless the resource asks otherwise
+        # (pkg/resource/deploy/step_generator.go): the old `delete` runs after the new `create`.
+        if op == "replace" and r.delete_before_replace:
+            _delete(r.type, old_inputs, host)
         out = host.ssh(command, stdin=i.get("stdin"))
         if out.returncode != 0:
             raise ApplyError(f"{r.name}: exit {out.returncode}: {out.stderr.strip()[-3000:]}")
-        return "create" if before is None else "update"
+        if op == "replace" and not r.delete_before_replace:
+            _delete(r.type, old_inputs, host)
+        return entry
     if r.type == NETWORK:
+        if op == "update":
+            raise ApplyError(f"{r.name}: a network has no in-place update (every attribute is ForceNew)")
         if before is not None:
             _delete(r.type, before["inputs"], host)
         a = ["network", "create", "--driver", i.get("driver", "bridge")]
@@ -320,29 +503,55 @@ def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, host: Ho
             a += ["--subnet", ipam["subnet"]]
             if ipam.get("ipRange"):
                 a += ["--ip-range", ipam["ipRange"]]
-        host.docker(*a, i["name"])
-        return "create"
+        entry["id"] = host.docker(*a, i["name"]).stdout.strip()
+        return entry
     if r.type == VOLUME:
-        if before is None:
-            host.docker("volume", "create", i["name"])
-        return "create"
-    if r.type == IMAGE:
-        host.docker("pull", "-q", i["name"], timeout=900)
-        return "pull"
-    if r.type == CONTAINER:
-        # pulumi-docker replaces a container whose inputs changed (delete before create).
         if before is not None:
             _delete(r.type, before["inputs"], host)
-        args, more = create_args(i)
-        host.docker(*args)
-        for net, aliases in more:
-            extra = [x for al in aliases for x in ("--alias", al)]
-            host.docker("network", "connect", *extra, net, i["name"])
+        entry["id"] = host.docker("volume", "create", i["name"]).stdout.strip()
+        return entry
+    if r.type == IMAGE:
+        host.docker("pull", "-q", i["name"], timeout=900)
+        return entry
+    if r.type == CONTAINER:
+        if op == "update":
+            if before is None:
+                raise ApplyError(f"{r.name}: an update needs the container's previous state")
+            return _update_container(r, i, before, host)
+        # pulumi-docker replaces a container whose ForceNew inputs changed (delete before create).
+        if before is not None:
+            _delete(r.type, before["inputs"], host)
+        args, networks = create_args(i)
+        entry["id"] = host.docker(*args).stdout.strip()
+        if networks:
+            # resourceDockerContainerCreate: created on network_mode (default "bridge"), then
+            # disconnected from "bridge" and connected to each networks_advanced entry.
+            host.docker("network", "disconnect", "bridge", i["name"], check=False)
+            for net, aliases in networks:
+                extra = [x for al in aliases for x in ("--alias", al)]
+                host.docker("network", "connect", *extra, net, i["name"])
         host.docker("start", i["name"])
         if i.get("wait"):
             wait_healthy(host, i["name"], float(i.get("waitTimeout", 60)))
-        return "create" if before is None else "replace"
+        return entry
     raise ApplyError(f"{r.name}: resource type {r.type} is not applied by tests/e2e/applier.py")
+
+
+# resourceDockerContainerUpdate applies these in place (ContainerUpdate); any other non-ForceNew
+# change is recorded without touching the container.
+_UPDATE_FLAGS = {"restart": "--restart", "memory": "--memory", "memorySwap": "--memory-swap"}
+
+
+def _update_container(r: Registration, i: dict, before: dict, host: Host) -> dict:
+    diffs = provider_diff(r, i, before)
+    flags = []
+    for d in diffs:
+        if d.key in _UPDATE_FLAGS and d.inputs is not None:
+            value = f"{d.inputs}m" if d.key in ("memory", "memorySwap") else str(d.inputs)
+            flags += [_UPDATE_FLAGS[d.key], value]
+    if flags:
+        host.docker("update", *flags, i["name"])
+    return {"type": r.type, "inputs": i, "id": before.get("id")}
 
 
 def wait_healthy(host: Host, name: str, timeout: float) -> None:
@@ -372,11 +581,136 @@ def _delete(type_: str, i: dict[str, Any], host: Host) -> None:
 
 
 def destroy(workdir: Path, host: Host) -> list[str]:
-    """Delete everything applied, dependants first; returns what was deleted."""
-    previous = json.loads(state_file(workdir).read_text()) if state_file(workdir).exists() else {}
+    """Delete everything in the state, dependants first; returns what was deleted.
+
+    Like `pulumi destroy`, a pending CREATE is not in the state and is left alone.
+    """
+    state = State(workdir)
     gone = []
-    for urn, old in reversed(list(previous.items())):
+    for urn, old in reversed(list(state.resources.items())):
         _delete(old["type"], old["inputs"], host)
         gone.append(urn.rsplit("::", 1)[-1])
     state_file(workdir).unlink(missing_ok=True)
     return gone
+
+
+# --- refresh and preview ----------------------------------------------------------------------
+
+
+def _inspect(host: Host, kind: list[str], ref: str) -> dict | None:
+    r = host.docker(*kind, "inspect", ref, check=False)
+    if r.returncode != 0:
+        if "No such" in r.stderr or "not found" in r.stderr.lower():
+            return None
+        raise ApplyError(f"docker {' '.join(kind)} inspect {ref}: {r.stderr.strip()}")
+    return json.loads(r.stdout)[0]
+
+
+def refresh(host: Host, workdir: Path, import_pending: dict[str, str] | None = None,
+            clear_pending_creates: bool = False) -> list[str]:
+    """`pulumi refresh`: each resource in the state is read back through its provider.
+
+    Pending operations (pkg/cmd/pulumi/operations/refresh.go, v3.274.1): `--import-pending-creates
+    URN ID` turns a pending CREATE into an import of that ID, which the refresh then reads;
+    `--clear-pending-creates` drops them; otherwise (non-interactive) they stay pending. A
+    pending update or delete is cleared: the read says what is there
+    (deployment_executor.go printPendingOperationsWarning). Returns what changed, one line each.
+    """
+    state = State(workdir)
+    import_pending = dict(import_pending or {})
+    kept = []
+    for p in state.pending:
+        if p["operation"] != "creating":
+            continue
+        if p["urn"] in import_pending:
+            state.resources[p["urn"]] = {"type": p["type"], "inputs": p["inputs"], "id": import_pending.pop(p["urn"])}
+        elif not clear_pending_creates:
+            kept.append(p)
+    if import_pending:
+        raise ApplyError(f"--import-pending-creates: no pending create for {sorted(import_pending)}")
+    state.pending = kept
+    report = []
+    for urn, entry in list(state.resources.items()):
+        name, t, inputs = urn.rsplit("::", 1)[-1], entry["type"], entry["inputs"]
+        prior = entry.get("state", inputs)
+        ref = entry.get("id") or inputs.get("name")
+        if t == COMMAND:
+            continue  # pulumi-command's remote.Command has no Read (commandController.go): state kept
+        if t == CONTAINER:
+            found = _inspect(host, ["container"], ref)
+            read = found and readback.read_container(found, prior)
+        elif t == NETWORK:
+            found = _inspect(host, ["network"], ref)
+            read = found and readback.read_network(found)
+        elif t == VOLUME:
+            found = _inspect(host, ["volume"], ref)
+            read = found and readback.read_volume(found)
+        elif t == IMAGE:
+            # resourceDockerImageRead: image_id and repo_digest only, or gone from state.
+            found = _inspect(host, ["image"], inputs["name"])
+            read = {} if found else None
+        else:
+            raise readback.ReadBackError(f"{name}: no read function for {t} in tests/e2e/applier.py")
+        if read is None:
+            del state.resources[urn]
+            report.append(f"{name}: gone, removed from state")
+            continue
+        # The read function sets what it sets; every other attribute keeps its state.
+        new = readback.refreshed(name, t, prior, read)
+        if new != prior:
+            report.append(f"{name}: " + ", ".join(sorted(k for k in new if new.get(k) != prior.get(k))))
+        entry["state"] = new
+        if found and "Id" in found:
+            entry["id"] = found["Id"]
+    state.save()
+    return report
+
+
+def preview(resources: list[Registration], workdir: Path) -> list[str]:
+    """`pulumi preview`: every step the next apply would take, one line each (nothing = no changes)."""
+    state = State(workdir)
+    lines = []
+    for r in ordered(resources):
+        if r.type in NO_OP:
+            continue
+        before = state.resources.get(r.urn)
+        op = plan_op(r, r.secret_inputs, before)
+        if op is None:
+            continue
+        if r.type in RULES and before is not None:
+            lines += [str(d) for d in provider_diff(r, r.secret_inputs, before)]
+        elif r.type == COMMAND and before is not None:
+            keys = sorted(k for k in {*before["inputs"], *r.secret_inputs} if before["inputs"].get(k) != r.secret_inputs.get(k))
+            lines.append(f"{r.name}: {', '.join(keys)} ({op})")
+        else:
+            lines.append(f"{r.name}: {op}")
+    in_graph = {r.urn for r in resources}
+    lines += [f"{u.rsplit('::', 1)[-1]}: delete" for u in state.resources if u not in in_graph]
+    return lines
+
+
+# --- a run in its own process, so a test can kill it like an interrupted `pulumi up` ----------
+
+
+def write_job(path: Path, resources: list[Registration], host: Host, workdir: Path,
+              registry: tuple[str, str, str] | None) -> None:
+    job = {"resources": [asdict(r) for r in resources], "workdir": str(workdir), "registry": registry,
+           "host": {**asdict(host), "ssh_wrapper_dir": str(host.ssh_wrapper_dir)}}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(job))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] != "apply":
+        print("usage: python -m tests.e2e.applier apply JOB.json", file=sys.stderr)
+        return 2
+    job = json.loads(Path(argv[1]).read_text())
+    host = Host(**{**job["host"], "ssh_wrapper_dir": Path(job["host"]["ssh_wrapper_dir"])})
+    result = apply([Registration(**r) for r in job["resources"]], host, Path(job["workdir"]),
+                   tuple(job["registry"]) if job["registry"] else None)
+    print(json.dumps(result.steps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

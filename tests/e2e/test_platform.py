@@ -32,7 +32,23 @@ from cryptography.x509.oid import NameOID
 from components.plan.run import run_stack
 from components.render.backup_schedule import POSTGRES_BACKUP, RESTORE_DRILL
 from components.runtime.health import NO_PROBE
-from tests.e2e.applier import ApplyError, E2eMocks, Host, apply, destroy, write_ssh_wrapper
+from components.render.cloud_init import CONFIG_ROOT
+from components.runtime.monitoring import TEXTFILE_DIR
+from tests.e2e.applier import (
+    CONTAINER,
+    NETWORK,
+    VOLUME,
+    ApplyError,
+    E2eMocks,
+    Host,
+    State,
+    apply,
+    destroy,
+    preview,
+    refresh,
+    write_job,
+    write_ssh_wrapper,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -365,6 +381,39 @@ def test_a_second_apply_changes_nothing(world):
     result, seconds = world.apply()
     assert result.steps == [], result.steps
     figure(f"no-op apply: {seconds:.1f} s")
+
+
+def test_refresh_then_preview_shows_no_changes(world):
+    """`pulumi refresh` then `pulumi preview --expect-no-changes`, as deploy.yml (`up` with refresh)
+    and drift.yml (`preview --refresh --expect-no-changes`) run them: every container, network,
+    volume and image read back as pulumi-docker reads it, diffed by its rules."""
+    start = time.monotonic()
+    changed = refresh(world.host, world.workdir)
+    took = time.monotonic() - start
+    lines = preview(world.plan().resources, world.workdir)
+    figure(f"refresh (containers, networks, volumes, images read back): {took:.1f} s, {len(changed)} resources "
+           f"read back differently from what was created; preview after it: {len(lines)} changes")
+    for line in lines:
+        print("  preview:", line)
+    assert not lines, "preview after refresh is not empty:\n" + "\n".join(lines)
+
+
+def test_release_after_a_refresh_under_load_replaces_nothing_and_fails_no_request(world):
+    """The release a deploy runs after its refresh (deploy.yml `up` with `refresh: true`), there
+    and back, under load: only the release command runs, no container is replaced."""
+    registry = world.registry[0]
+    for image in ("v2", "v1"):
+        refresh(world.host, world.workdir)
+        with Load(world) as load:
+            result, seconds = world.apply(appImage=f"{registry}/xqfc/app:{image}")
+        ops = sorted((n, op) for n, op, _ in result.steps)
+        figure(f"release to {image} after a refresh, under load: {seconds:.1f} s, {load.ok + len(load.failed)} requests, "
+               f"{len(load.failed)} failed, steps {ops}")
+        assert [op for n, op in ops if n.endswith("-app-release")] == ["update"], ops
+        # A new image reference is a new RemoteImage (its name is ForceNew: a pull, nothing stops).
+        assert not [n for n, op in ops if op == "replace" and not n.endswith("-image")], ops
+        assert not load.failed, load.failed[:5]
+        assert world.https("/")[1].get("x-app-version") == image
 
 
 class Load:
@@ -821,6 +870,94 @@ def test_an_oom_kill_in_a_container_fires_the_oom_alert(world):
     alerts = _prometheus(world, "/api/v1/alerts")["data"]["alerts"]
     assert any(a["labels"]["alertname"] == "OomKill" and a["state"] == "firing" for a in alerts), alerts
     figure(f"OOM kill in {container} (limit {limit // 2**20} MiB): node_vmstat_oom_kill {before:g} -> {after:g}, OomKill firing")
+
+
+def test_an_interrupted_first_apply_is_recovered_and_the_site_serves(world):
+    """A first `pulumi up` killed half way (networks made, some containers created, others in
+    flight), then what docs/runbook-interrupted-up.md has the operator do: `pulumi refresh
+    --import-pending-creates` for what exists on the host, then `pulumi up` again."""
+    destroy(world.workdir, world.host)
+    # A new host: nothing of ours under the config root (the gate makes it again).
+    world.host.ssh(f"sudo rm -rf {CONFIG_ROOT}/* {TEXTFILE_DIR}")
+    job = world.workdir / "interrupted-job.json"
+    write_job(job, world.plan().resources, world.host, world.workdir, world.registry)
+    start = time.monotonic()
+    run = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.e2e.applier", "apply", str(job)],
+                           cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    networks = containers = []
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and run.poll() is None:
+            networks = [n for n in world.host.docker("network", "ls", "--format", "{{.Name}}").stdout.split() if n.startswith("xqfc-")]
+            containers = [n for n in world.host.docker("ps", "-a", "--format", "{{.Names}}").stdout.split() if n.startswith("xqfc-")]
+            if len(networks) == 3 and len(containers) >= 2:
+                break
+            time.sleep(0.2)
+        assert run.poll() is None, f"the apply ended before the kill point: {run.stdout.read()[-2000:] if run.stdout else ''}"
+        # What an interrupted `pulumi up` is for the engine: the CLI and its provider plugins die.
+        os.killpg(run.pid, 9)
+    finally:
+        run.wait(30)
+    killed_at = time.monotonic() - start
+    state = State(world.workdir)
+    pending = [p for p in state.pending if p["operation"] == "creating"]
+    figure(f"interrupted first apply: killed after {killed_at:.1f} s with {len(networks)} networks and "
+           f"{len(containers)} containers on the host, {len(state.resources)} resources in state, "
+           f"{len(pending)} pending creates ({', '.join(p['urn'].rsplit('::', 1)[-1] for p in pending)})")
+    assert pending, "the kill left no pending create: the checkpoint must record operations in flight"
+
+    def on_host(p: dict) -> str | None:
+        kind = {CONTAINER: "container", NETWORK: "network", VOLUME: "volume"}.get(p["type"])
+        if kind is None:
+            return None
+        r = world.host.docker(kind, "inspect", "--format", "{{.Id}}" if kind != "volume" else "{{.Name}}", p["inputs"]["name"], check=False)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    try:
+        recover_from_the_kill(world, pending, on_host)
+    except BaseException:
+        # Pending creates the state never learnt of would make every later run's first apply
+        # collide (one engine is shared): take them off the host before failing.
+        for kind in ("container", "network"):
+            names = [p["inputs"]["name"] for p in pending if p["type"] == {"container": CONTAINER, "network": NETWORK}[kind]]
+            if names:
+                world.host.docker(kind, "rm", *(["-f"] if kind == "container" else []), *names, check=False)
+        raise
+
+
+def recover_from_the_kill(world: World, pending: list[dict], on_host) -> None:
+    user = world.host.user
+    existing = {p["urn"]: on_host(p) for p in pending}
+    existing = {u: i for u, i in existing.items() if i}
+    if [u for u in existing if CONTAINER in u or NETWORK in u]:
+        # What the engine does with a pending create: creates it again (the provider refuses).
+        with pytest.raises(ApplyError) as info:
+            world.apply()
+        figure(f"  apply again as is: fails as pulumi up does: {str(info.value).splitlines()[0][:200]}")
+        assert "already" in str(info.value), str(info.value)[-1500:]
+        state = State(world.workdir)
+        pending = [p for p in state.pending if p["operation"] == "creating"]
+        existing = {p["urn"]: on_host(p) for p in pending}
+        existing = {u: i for u, i in existing.items() if i}
+    start = time.monotonic()
+    # The runbook: a container whose create was cut off may be unstarted or on none of its
+    # networks, which the provider's read never looks at (networks_advanced is read on import
+    # only): remove it and let `up` create it again. A network or volume is whole once it
+    # exists: import it.
+    for urn in [u for u in existing if CONTAINER in u]:
+        world.host.docker("rm", "-f", existing.pop(urn))
+    refresh(world.host, world.workdir, import_pending=existing, clear_pending_creates=True)
+    result, seconds = world.apply()
+    figure(f"  recovery: containers of pending creates removed, {len(existing)} networks/volumes imported "
+           f"(refresh --import-pending-creates, --clear-pending-creates), then apply: "
+           f"{time.monotonic() - start:.1f} s, {len(result.steps)} operations")
+    assert not State(world.workdir).pending
+    seconds, failed = wait_serving(world)
+    figure(f"  site serving after the recovered apply: {seconds:.1f} s, {failed} failed requests")
+    # No folder of ours left to root by dockerd: every file write of a later run still works.
+    rooted = world.host.ssh(f"find {CONFIG_ROOT} -type d ! -user {user}").stdout.split()
+    assert not rooted, f"folders under {CONFIG_ROOT} not owned by {user}: {rooted}"
+    assert world.apply()[0].steps == []
 
 
 def test_destroy_leaves_no_container_network_or_volume(world):
