@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from components.cloud.prices import PRICES, NoPriceRow, Price, price
+from components.guardrails import Registered
 
 __all__ = ["NoPriceRow", "estimate"]
 
@@ -55,16 +56,6 @@ def assumption_problems(given: Mapping[str, Any]) -> list[str]:
 
 def assumptions_for(environment: str, given: Mapping[str, Any] | None = None) -> dict[str, float]:
     return {**DEFAULT_ASSUMPTIONS[environment], **{k: float(v) for k, v in (given or {}).items()}}
-
-
-class _Registered(Protocol):
-    # Read-only members: a plan's Registration (dict inputs) and the policy pack's resource both fit.
-    @property
-    def type(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def inputs(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -131,12 +122,12 @@ class UncostedResource(LookupError):
     """A registered resource type with no coster and no reason to be free."""
 
 
-def _line(ctx: CostContext, r: _Registered, item: str, quantity: float, note: str = "") -> Line:
+def _line(ctx: CostContext, r: Registered, item: str, quantity: float, note: str = "") -> Line:
     row = price(ctx.cloud, item, ctx.region, ctx.table)
     return Line(r.name, r.type, item, quantity, row.unit, row.cny, row.source.verified, row.source.page, note or row.note)
 
 
-def _month(ctx: CostContext, r: _Registered, item: str, note: str = "") -> Line:
+def _month(ctx: CostContext, r: Registered, item: str, note: str = "") -> Line:
     return _line(ctx, r, item, HOURS_PER_MONTH, note)
 
 
@@ -144,7 +135,7 @@ def _cap_gb(mbps: Any) -> float:
     return float(mbps or 0) * SECONDS_PER_MONTH / 8 / 1000
 
 
-def _traffic(ctx: CostContext, r: _Registered, cap_mbps: Any) -> list[Line]:
+def _traffic(ctx: CostContext, r: Registered, cap_mbps: Any) -> list[Line]:
     """The site's outbound traffic, bounded by what the cap lets through in a month."""
     cap = _cap_gb(cap_mbps)
     gb = min(ctx.assumptions["publicTrafficGb"], cap)
@@ -155,7 +146,7 @@ def _traffic(ctx: CostContext, r: _Registered, cap_mbps: Any) -> list[Line]:
 # --- costers, one per billable type ------------------------------------------------------------
 
 
-def _vm(r: _Registered, ctx: CostContext, *, type_key: str, sys_type: str, data_type: str, data_size: str) -> list[Line]:
+def _vm(r: Registered, ctx: CostContext, *, type_key: str, sys_type: str, data_type: str, data_size: str) -> list[Line]:
     i = r.inputs
     lines = [_month(ctx, r, f"instance:{i[type_key]}"), _disk(ctx, r, i[sys_type], i["systemDiskSize"], "system disk")]
     for disk in i.get("dataDisks") or []:
@@ -167,26 +158,26 @@ def _vm(r: _Registered, ctx: CostContext, *, type_key: str, sys_type: str, data_
     return lines
 
 
-def _disk(ctx: CostContext, r: _Registered, disk_type: str, size: Any, what: str) -> Line:
+def _disk(ctx: CostContext, r: Registered, disk_type: str, size: Any, what: str) -> Line:
     """Disks are priced per GB-hour: size x 730 hours."""
     return _line(ctx, r, f"disk:{disk_type}", float(size) * HOURS_PER_MONTH, f"{what}, {size} GB x {HOURS_PER_MONTH} h")
 
 
-def _tencent_vm(r: _Registered, ctx: CostContext) -> list[Line]:
+def _tencent_vm(r: Registered, ctx: CostContext) -> list[Line]:
     return _vm(r, ctx, type_key="instanceType", sys_type="systemDiskType", data_type="dataDiskType", data_size="dataDiskSize")
 
 
-def _ali_vm(r: _Registered, ctx: CostContext) -> list[Line]:
+def _ali_vm(r: Registered, ctx: CostContext) -> list[Line]:
     return _vm(r, ctx, type_key="instanceType", sys_type="systemDiskCategory", data_type="category", data_size="size")
 
 
-def _bucket(r: _Registered, ctx: CostContext) -> list[Line]:
+def _bucket(r: Registered, ctx: CostContext) -> list[Line]:
     a = ctx.assumptions
     return [_line(ctx, r, "bucket:storage", a["bucketGb"], f"bucketGb {a['bucketGb']:g}"),
             _line(ctx, r, "bucket:requests", a["bucketRequests10k"], f"bucketRequests10k {a['bucketRequests10k']:g}")]
 
 
-def _cdn(r: _Registered, ctx: CostContext) -> list[Line]:
+def _cdn(r: Registered, ctx: CostContext) -> list[Line]:
     a = ctx.assumptions
     lines = [_line(ctx, r, "cdn:traffic", a["cdnTrafficGb"], f"cdnTrafficGb {a['cdnTrafficGb']:g}")]
     if ctx.cloud == "tencentcloud":
@@ -194,11 +185,11 @@ def _cdn(r: _Registered, ctx: CostContext) -> list[Line]:
     return lines
 
 
-def _tencent_lb(r: _Registered, ctx: CostContext) -> list[Line]:
+def _tencent_lb(r: Registered, ctx: CostContext) -> list[Line]:
     return [_month(ctx, r, "lb:instance"), *_traffic(ctx, r, r.inputs.get("internetBandwidthMaxOut"))]
 
 
-def _ali_lb(r: _Registered, ctx: CostContext) -> list[Line]:
+def _ali_lb(r: Registered, ctx: CostContext) -> list[Line]:
     # Pay-by-usage CLB: an instance fee, the public IP's retention fee, capacity units and the
     # traffic (no bandwidth cap input: the traffic assumption stands alone).
     lcu = ctx.assumptions["lbLcu"] * HOURS_PER_MONTH
@@ -206,35 +197,35 @@ def _ali_lb(r: _Registered, ctx: CostContext) -> list[Line]:
             _line(ctx, r, "traffic:public", ctx.assumptions["publicTrafficGb"], f"publicTrafficGb {ctx.assumptions['publicTrafficGb']:g}")]
 
 
-def _tencent_pg(r: _Registered, ctx: CostContext) -> list[Line]:
+def _tencent_pg(r: Registered, ctx: CostContext) -> list[Line]:
     i = r.inputs
     shape = f"{i.get('cpu')} cores {i.get('memory')} GB, {len(i.get('dbNodeSets') or [1])} nodes"
     return [_month(ctx, r, "postgresql:instance", shape), _line(ctx, r, "postgresql:storage", float(i["storage"]))]
 
 
-def _ali_pg(r: _Registered, ctx: CostContext) -> list[Line]:
+def _ali_pg(r: Registered, ctx: CostContext) -> list[Line]:
     i = r.inputs
     return [_month(ctx, r, "postgresql:instance", f"{i.get('instanceType')} {i.get('category')}"),
             _line(ctx, r, "postgresql:storage", float(i["instanceStorage"]), str(i.get("dbInstanceStorageType", "")))]
 
 
-def _tencent_redis(r: _Registered, ctx: CostContext) -> list[Line]:
+def _tencent_redis(r: Registered, ctx: CostContext) -> list[Line]:
     i = r.inputs
     return [_month(ctx, r, "redis:instance", f"{i.get('memSize')} MB, type {i.get('typeId')}, {i.get('redisReplicasNum')} replica(s)")]
 
 
-def _ali_redis(r: _Registered, ctx: CostContext) -> list[Line]:
+def _ali_redis(r: Registered, ctx: CostContext) -> list[Line]:
     return [_month(ctx, r, "redis:instance", str(r.inputs.get("instanceClass")))]
 
 
-def _free(item: str) -> Callable[[_Registered, CostContext], list[Line]]:
-    def cost(r: _Registered, ctx: CostContext) -> list[Line]:
+def _free(item: str) -> Callable[[Registered, CostContext], list[Line]]:
+    def cost(r: Registered, ctx: CostContext) -> list[Line]:
         return [_line(ctx, r, item, 1)]
 
     return cost
 
 
-COSTERS: dict[str, Callable[[_Registered, CostContext], list[Line]]] = {
+COSTERS: dict[str, Callable[[Registered, CostContext], list[Line]]] = {
     "tencentcloud:Instance/instance:Instance": _tencent_vm,
     "tencentcloud:Cos/bucket:Bucket": _bucket,
     "tencentcloud:Cdn/domain:Domain": _cdn,
@@ -340,7 +331,7 @@ def over_budget(budget: int, est: Estimate) -> bool:
     return bool(budget) and est.total > budget
 
 
-def region_of(resources: Iterable[_Registered]) -> str:
+def region_of(resources: Iterable[Registered]) -> str:
     """The region the stack's explicit cloud provider is pinned to ("" on an existing host)."""
     for r in resources:
         if r.type in PROVIDER_TYPES:
@@ -348,7 +339,7 @@ def region_of(resources: Iterable[_Registered]) -> str:
     return ""
 
 
-def estimate(resources: Iterable[_Registered], *, cloud: str, environment: str, region: str | None = None,
+def estimate(resources: Iterable[Registered], *, cloud: str, environment: str, region: str | None = None,
              assumptions: Mapping[str, Any] | None = None,
              table: tuple[Price, ...] = PRICES) -> Estimate:
     """Every registered resource priced; raises UncostedResource for a type with no entry."""

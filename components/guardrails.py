@@ -44,8 +44,9 @@ REMOTE_COMMAND = "command:remote:Command"
 BUCKET_ENCRYPTION = {"AES256", "KMS", "SM4", "cos/kms"}
 
 
-class _Registered(Protocol):
-    # Read-only members, so a frozen record (the policy pack's) fits as well as a plan's Registration.
+class Registered(Protocol):
+    """One registered resource as the rules read it (components/cost_estimate.py too). Read-only
+    members, so a frozen record (the policy pack's) fits as well as a plan's Registration."""
     @property
     def type(self) -> str: ...
     @property
@@ -290,7 +291,7 @@ def check_resource(type_: str, inputs: Inputs, stack_env: str) -> list[str]:
 # --- stack rules: (resources, environment) -> violations ---------------------------------
 
 
-def backups_scheduled(resources: Iterable[_Registered], env: str) -> list[str]:
+def backups_scheduled(resources: Iterable[Registered], env: str) -> list[str]:
     """A remote command with role `backup` (name token, as in `xqfc-prod-backup`) installs the timer."""
     for r in resources:
         if r.type == REMOTE_COMMAND and "backup" in r.name.split("-"):
@@ -298,7 +299,7 @@ def backups_scheduled(resources: Iterable[_Registered], env: str) -> list[str]:
     return [f"no {REMOTE_COMMAND} with role 'backup' installs the backup timer; backups are not scheduled"]
 
 
-def alicloud_buckets_complete(resources: Iterable[_Registered], env: str) -> list[str]:
+def alicloud_buckets_complete(resources: Iterable[Registered], env: str) -> list[str]:
     """Each OSS bucket gets versioning and encryption, inline or from the resources that set them."""
     resources = list(resources)
     separate = {
@@ -321,7 +322,7 @@ STACK_RULES = (backups_scheduled, alicloud_buckets_complete)
 # --- budget: (resources, the stack's config) -> violations -----------------------------------
 
 
-def monthly_budget(resources: Iterable[_Registered], config: Mapping[str, str]) -> list[str]:
+def monthly_budget(resources: Iterable[Registered], config: Mapping[str, str]) -> list[str]:
     """The stack's monthly estimate stays within monthlyBudgetCny (components/cost_estimate.py)."""
     from components.cost_estimate import budget_message, estimate, over_budget
 
@@ -338,7 +339,7 @@ def monthly_budget(resources: Iterable[_Registered], config: Mapping[str, str]) 
     return [f"xqfc:monthlyBudgetCny = {budget}: {budget_message(budget, est)}"] if over_budget(budget, est) else []
 
 
-def check_stack(resources: Iterable[_Registered], stack_env: str = PROD) -> list[str]:
+def check_stack(resources: Iterable[Registered], stack_env: str = PROD) -> list[str]:
     """Rules that need the whole graph. Resources need `.type`, `.name`, `.inputs`."""
     resources = list(resources)
     return [v for rule in STACK_RULES for v in rule(resources, stack_env)]
