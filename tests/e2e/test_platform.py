@@ -150,6 +150,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def clear_leftovers(host: Host) -> None:
+    """A run starts on a clean engine. The engine's data root is cached between runs
+    (XQFC_CACHE), while a run's state file lives in its own temp folder: a run killed before its
+    destroy (or kept with XQFC_E2E_KEEP) would leave containers whose names the next first apply
+    collides with. Only our own names, on the run's private engine."""
+    # Containers first: a network or volume in use can't be removed.
+    for listing, remove in ((["ps", "-a", "--format", "{{.Names}}"], ["rm", "-f"]),
+                            (["network", "ls", "--format", "{{.Name}}"], ["network", "rm"]),
+                            (["volume", "ls", "--format", "{{.Name}}"], ["volume", "rm"])):
+        names = [n for n in host.docker(*listing).stdout.split() if n.startswith("xqfc-")]
+        if names:
+            print(f"e2e: removing what an earlier run left: {' '.join(names)}")
+            host.docker(*remove, *names, check=False)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     user, port, key = need("XQFC_E2E_USER"), int(need("XQFC_E2E_SSH_PORT")), need("XQFC_E2E_SSH_KEY")
@@ -161,6 +176,7 @@ def world(tmp_path_factory):
     docker_config.mkdir()
     host = Host("127.0.0.1", port, user, key, work / "sshbin",
                 env={"PATH": os.environ["PATH"], "DOCKER_CONFIG": str(docker_config), "HOME": str(work)})
+    clear_leftovers(host)
 
     s3_port = free_port()
     moto = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
