@@ -62,9 +62,12 @@ PROGRAM = """## What the program does about it
 
 ### The first `pulumi up` after this change
 
-- Containers: run `pulumi refresh` first. The refreshed state already holds `CAP_` names and
-  `label=disable`, so the new program matches it and nothing is replaced. Without a refresh the state
-  still holds the old spelling and postgres, nginx, cAdvisor and node-exporter are replaced once.
+- Containers: every container pulumi-docker manages is replaced once, whatever the refresh: each now
+  declares `cpus` (its CPU limit, issue 22), and `cpus` forces a new container (table above). nginx's
+  replacement is a few seconds without the site, PostgreSQL's and Redis's a clean stop and start; the
+  app colours are the release script's, not replaced. The `CAP_` names and `label=disable` ride on the
+  same replacement. Later refreshes read back exactly what is declared, so nothing is replaced again.
+  Run `pulumi preview --refresh` first to see the list, and deploy in a quiet hour.
 - Remote commands: `addPreviousOutputInEnv` is a new input of every `remote.Command`, so that `up`
   updates each once (pulumi-command runs `update`, or `create` when there is none). That rewrites every
   file (the same content), reloads nginx and Prometheus, re-runs the release script's deploy of the
