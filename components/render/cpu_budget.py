@@ -14,6 +14,8 @@ Grafana's first-start migrations are the heaviest monitoring work.
 """
 from __future__ import annotations
 
+from components.runtime.provider_behaviour import read_back_cpus
+
 # Fraction of the VM's vCPUs each container may use.
 SHARES: dict[str, float] = {
     "postgres": 0.75, "redis": 0.5, "nginx": 0.5,
@@ -33,10 +35,10 @@ def cpu_limit(role: str, vm_cpus: int) -> float:
     share = SHARES[role] * vm_cpus
     # At most the VM minus a tenth of a core, so a runaway container leaves the others something.
     limit = round(min(max(share, FLOOR), vm_cpus - 0.1 if vm_cpus > 1 else 0.9), 2)
-    # The provider reads NanoCpus back as a decimal string (terraform-provider-docker v4.5.0,
-    # internal/provider/helpers.go nanoInt64ToDecimalString) and `cpus` is ForceNew: 10, 20, 30 ...
-    # read back as "10." and would differ from "10.0" on every refresh, replacing the container.
-    if limit >= 10 and limit % 10 == 0:
+    # `cpus` is ForceNew and the provider reads NanoCpus back in its own decimal form
+    # (read_back_cpus: 10, 20, 30 ... come back as "10."): a value spelled otherwise would differ
+    # on every refresh and replace the container.
+    if read_back_cpus(str(limit)) != str(limit):
         limit -= 0.5
     return limit
 

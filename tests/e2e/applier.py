@@ -175,10 +175,13 @@ def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]
     hc = i.get("healthcheck")
     if hc:
         tests = hc["tests"]
-        if tests[0] == "CMD-SHELL":
-            a += ["--health-cmd", tests[1]]
-        elif tests[0] == "CMD":
-            a += ["--health-cmd", json.dumps(tests[1:])]
+        # The Docker CLI stores --health-cmd as ["CMD-SHELL", cmd] whatever it holds (docker/cli
+        # cli/command/container/opts.go parse), while the provider sends `tests` as given: an exec
+        # form can't be created here as the provider creates it, so it fails instead of changing.
+        if tests[0] != "CMD-SHELL" or len(tests) != 2:
+            raise ApplyError(f"container {i.get('name')}: healthcheck {tests[:1]} is not applied by tests/e2e/applier.py "
+                             "(the Docker CLI can only create CMD-SHELL checks)")
+        a += ["--health-cmd", tests[1]]
         for key, flag in (("interval", "--health-interval"), ("timeout", "--health-timeout"), ("startPeriod", "--health-start-period")):
             if hc.get(key):
                 # Go durations (10s, 1m30s), as the provider's schema takes them and docker too.
