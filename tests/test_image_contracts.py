@@ -13,6 +13,7 @@ from components.guardrails import _listens_privately
 from components.render.cloud_init import CONFIG_ROOT
 from components.render.host_packages import ENGINE, IMAGE_STORE, engine_tuple
 from components.runtime.image_contracts import CONTRACTS, EngineSupport, HostAccess, ImageContract
+from components.runtime.health import HOST_BUSYBOX, PROBE_BUSYBOX
 
 CONTAINER = "docker:index/container:Container"
 COMMAND = "command:remote:Command"
@@ -128,6 +129,12 @@ def violations(plan) -> list[str]:
         service_uid = contract.uid if (contract.starts_as_root and uid0 == 0) else uid0
         # Health commands only call what the image has.
         hc = (i.get("healthcheck") or {}).get("tests") or []
+        if hc[:2] == ["CMD", PROBE_BUSYBOX]:
+            # The host's static busybox, not the image's: it must be bound in, read-only.
+            if (HOST_BUSYBOX, PROBE_BUSYBOX, True) not in binds(i):
+                out.append(f"{where} health_binaries: the health check runs {PROBE_BUSYBOX}, which is not "
+                           f"{HOST_BUSYBOX} bound read-only")
+            hc = []
         for tool in sorted(HEALTH_TOOLS & set(re.findall(r"[a-z][a-z0-9_-]*", " ".join(hc[1:])))):
             if tool not in contract.health_binaries:
                 out.append(f"{where} health_binaries: the health check runs {tool}, which {contract.upstream} does not have")

@@ -152,7 +152,9 @@ def render_cloud_init(spec: CloudInitSpec) -> str:
         "package_update": True,
         "package_upgrade": True,
         # python3-boto3 and zstd: the backup job runs on the host (components/backup).
-        "packages": ["ca-certificates", "curl", "gnupg", "ufw", "unattended-upgrades", "fail2ban", "zstd", "python3-boto3"],
+        "packages": ["ca-certificates", "curl", "gnupg", "ufw", "unattended-upgrades", "fail2ban", "zstd", "python3-boto3",
+                     # /bin/busybox, static: the health checks of images with no HTTP client (runtime/health.py)
+                     "busybox-static"],
         "disk_setup": {dev: {"table_type": "gpt", "layout": True, "overwrite": False}},
         "fs_setup": [
             {"label": "xqfc-data", "filesystem": "ext4", "device": dev, "partition": "auto", "overwrite": False}

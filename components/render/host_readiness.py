@@ -10,12 +10,39 @@ import shlex
 
 from components.render.cloud_init import CONFIG_ROOT, READY_MARKER
 
+# The host's static busybox runs the health checks of the images that have no HTTP client
+# (components/runtime/health.py HOST_BUSYBOX, bound into them read-only). A dynamically linked
+# one would need the host's libc inside a FROM-scratch container: it must be static. Static means
+# no PT_INTERP (type 3) program header (ELF spec, "Program Header"; elf(5)); python3 reads them
+# because `file` is not on a minimal Ubuntu and `ldd` runs the loader on the binary.
+HOST_BUSYBOX = "/bin/busybox"
+BUSYBOX_PACKAGE = "busybox-static"
+_ELF_STATIC = (
+    "import struct,sys\n"
+    "f=open(sys.argv[1],\"rb\");h=f.read(64)\n"
+    "if h[:4]!=b\"\\x7fELF\":sys.exit(2)\n"
+    "e=\"<\" if h[5]==1 else \">\"\n"
+    "off,=struct.unpack(e+(\"Q\" if h[4]==2 else \"I\"),h[32:40] if h[4]==2 else h[28:32])\n"
+    "size,num=struct.unpack(e+\"HH\",h[54:58] if h[4]==2 else h[42:46])\n"
+    "for i in range(num):\n"
+    " f.seek(off+i*size)\n"
+    " if struct.unpack(e+\"I\",f.read(4))[0]==3:sys.exit(1)\n"
+)
+BUSYBOX_PROBLEM = (f"{HOST_BUSYBOX} must be a statically linked busybox (it runs the health checks of images with "
+                   f"no HTTP client): apt-get install {BUSYBOX_PACKAGE}")
+
+
+def static_busybox() -> str:
+    """A shell test: true when /bin/busybox exists and is a static ELF binary."""
+    return f"{{ test -x {HOST_BUSYBOX} && python3 -c {shlex.quote(_ELF_STATIC)} {HOST_BUSYBOX}; }}"
+
 
 def cloud_init_ready() -> str:
     # cloud-init may report "degraded" for harmless warnings; the marker is what counts.
     return (
         "cloud-init status --wait >/dev/null 2>&1 || true; "
         f"test -f {READY_MARKER} || {{ echo 'bootstrap did not finish: see /var/log/cloud-init-output.log' >&2; exit 1; }}; "
+        f"{static_busybox()} || {{ echo {shlex.quote(BUSYBOX_PROBLEM)} >&2; exit 1; }}; "
         "docker info --format '{{.ServerVersion}}'"
     )
 
@@ -49,6 +76,7 @@ esac
 command -v systemctl >/dev/null 2>&1 || need "systemd (systemctl) runs the backup timers"
 command -v zstd >/dev/null 2>&1 || need "zstd compresses backups: apt-get install zstd"
 python3 -c 'import boto3' 2>/dev/null || need "the backup tool needs python3 with boto3: apt-get install python3-boto3"
+{static_busybox()} 2>/dev/null || need {shlex.quote(BUSYBOX_PROBLEM)}
 if [ -n "$missing" ]; then
   echo "this host is not ready for the platform:$missing" >&2
   exit 1

@@ -16,31 +16,54 @@ operator, `docker ps` and the e2e); timeouts are 5 s, far above a local page's m
 with the CPU limit of components/render/cpu_budget.py. Too tight a start period flaps a
 container to unhealthy on every start.
 
-Images without any binary to run (FROM scratch or distroless) get none: NO_PROBE says why, and
-Prometheus's scrape of them (`up`, alert TargetDown) is their liveness check.
+Images without any binary to run (FROM scratch, distroless, or no HTTP client) are probed with the
+host's static busybox (HOST_PROBE), bound read-only into the container: a statically linked binary
+needs nothing from the image. Its checks are exec form ("CMD"), since there is no shell to run a
+CMD-SHELL line; the host readiness gates refuse a host whose /bin/busybox is missing or dynamic
+(components/render/host_readiness.py). No `-T` there: Debian 12's busybox-static 1.35 segfaults
+on `wget -T` (exit 139, seen on 1.35.0-4+deb12u1); Docker's own `timeout` bounds the probe.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from components.render.host_readiness import HOST_BUSYBOX
+
 if TYPE_CHECKING:
     import pulumi_docker as docker
+
+
+# The host's static busybox (package busybox-static; the readiness gates check it) and where containers see it.
+PROBE_BUSYBOX = "/usr/local/lib/xqfc-probe/busybox"
 
 
 @dataclass(frozen=True)
 class Probe:
     image_key: str        # the settings key of the image (its contract lists the binaries)
-    command: str          # CMD-SHELL line; its first word is the binary
+    command: str          # CMD-SHELL line; its first word is the binary (exec form when host_busybox)
     start_period: str
     why: str              # what the service does before it answers, which sizes start_period
     interval: str = "30s"
     timeout: str = "5s"
     retries: int = 3
+    host_busybox: bool = False  # the image has no client: run the host's busybox, bound in read-only
 
     @property
     def binary(self) -> str:
-        return self.command.split()[0]
+        return PROBE_BUSYBOX if self.host_busybox else self.command.split()[0]
+
+    def tests(self, command: str) -> list[str]:
+        # Exec form for the host busybox: the image has no shell to run a CMD-SHELL line.
+        return ["CMD", *command.split()] if self.host_busybox else ["CMD-SHELL", command]
+
+    def mount(self) -> docker.ContainerVolumeArgs | None:
+        """The read-only bind of the host's busybox a host_busybox probe runs, else None."""
+        import pulumi_docker as docker
+
+        if not self.host_busybox:
+            return None
+        return docker.ContainerVolumeArgs(host_path=HOST_BUSYBOX, container_path=PROBE_BUSYBOX, read_only=True)
 
     def args(self, **values: Any) -> docker.ContainerHealthcheckArgs:
         """The provider's healthcheck block; `values` fill the command's {placeholders} (Outputs too).
@@ -49,11 +72,11 @@ class Probe:
         import pulumi_docker as docker
 
         if all(isinstance(v, str) for v in values.values()):
-            command: Any = self.command.format(**values)
+            tests: Any = self.tests(self.command.format(**values))
         else:
-            command = pulumi.Output.all(**values).apply(lambda v: self.command.format(**v))
+            tests = pulumi.Output.all(**values).apply(lambda v: self.tests(self.command.format(**v)))
         return docker.ContainerHealthcheckArgs(
-            tests=["CMD-SHELL", command], interval=self.interval, timeout=self.timeout,
+            tests=tests, interval=self.interval, timeout=self.timeout,
             retries=self.retries, start_period=self.start_period,
         )
 
@@ -61,6 +84,11 @@ class Probe:
 def _get(url: str) -> str:
     # busybox wget: exits non-zero on a refused connection, a timeout (-T) or an HTTP error status.
     return f"wget -q -T 4 -O /dev/null {url} || exit 1"
+
+
+def _host_get(url: str) -> str:
+    # Exec form words; busybox wget exits non-zero on a refused connection or an HTTP error status.
+    return f"{PROBE_BUSYBOX} wget -q -O /dev/null {url}"
 
 
 PROBES: dict[str, Probe] = {
@@ -92,11 +120,23 @@ PROBES: dict[str, Probe] = {
     "loki": Probe(
         "loki_image", _get("http://127.0.0.1:3100/ready"), "2m0s",
         "/ready waits for the ingester to join its ring and then 15 s more (min_ready_duration) after WAL replay"),
-}
-
-NO_PROBE: dict[str, str] = {
-    "redis-exporter": "FROM scratch (oliver006/redis_exporter Dockerfile@v1.75.0): no binary but the exporter",
-    "nginx-exporter": "FROM scratch (nginx/nginx-prometheus-exporter build/Dockerfile@v1.4.2): no binary but the exporter",
-    "dingtalk-bridge": "distroless static (timonwong/prometheus-webhook-dingtalk Dockerfile@v2.1.0): no shell, no client",
-    "promtail": "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile), and dash has no /dev/tcp",
+    # Host-busybox probes: these images have no HTTP client (nor, but promtail's, any shell).
+    # Each asks 127.0.0.1 at the port its own flags or config make it listen on, all interfaces.
+    "redis-exporter": Probe(
+        "redis_exporter_image", _host_get("http://127.0.0.1:9121/health"), "20s",
+        "FROM scratch (oliver006/redis_exporter Dockerfile@v1.75.0); listens on :9121 at once (main.go "
+        "--web.listen-address default), /health answers without asking Redis", host_busybox=True),
+    "nginx-exporter": Probe(
+        "nginx_exporter_image", _host_get("http://127.0.0.1:9113/"), "20s",
+        "FROM scratch (nginx/nginx-prometheus-exporter build/Dockerfile@v1.4.2); listens on :9113 at once "
+        "(exporter.go --web.listen-address default); the landing page does not ask nginx", host_busybox=True),
+    "dingtalk-bridge": Probe(
+        "dingtalk_bridge_image", _host_get("http://127.0.0.1:8060/-/healthy"), "20s",
+        "distroless static (timonwong/prometheus-webhook-dingtalk Dockerfile@v2.1.0); reads its config and "
+        "listens on :8060 (cmd/prometheus-webhook-dingtalk/main.go --web.listen-address default)", host_busybox=True),
+    "promtail": Probe(
+        "promtail_image", _host_get("http://127.0.0.1:9080/ready"), "1m0s",
+        "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile); /ready answers once "
+        "its targets are synced from the Docker API (server.http_listen_port 9080 in our config, all interfaces)",
+        host_busybox=True),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from components.render.cpu_budget import FLOOR, SHARES, cpu_limit
 from components.render.host_packages import DOCKER_PACKAGES, ENGINE, IMAGE_STORE
-from components.runtime.health import NO_PROBE, PROBES
+from components.runtime.health import PROBES
 from components.runtime.image_contracts import CONTRACTS, ImageContract
 
 HEADER = """# Images and the engine they run on
@@ -57,7 +57,10 @@ LIMITS_SECTION = """## Runtime limits: health checks, CPU, processes
 
 Every long-running container gets a Docker health check that runs a binary its image has (the
 `health binaries` row of its contract below; `components/runtime/health.py`, checked by
-`tests/test_health_checks.py`) and a CPU limit (`--cpus`) that is a share of the VM's vCPUs
+`tests/test_health_checks.py`), or, for the images with no HTTP client (redis-exporter,
+nginx-exporter, dingtalk-bridge, promtail), the host's static `/bin/busybox` (package
+`busybox-static`) bound read-only at `/usr/local/lib/xqfc-probe/busybox` and run in exec form;
+the host readiness gates refuse a host without a static `/bin/busybox`. It also gets a CPU limit (`--cpus`) that is a share of the VM's vCPUs
 (`vmCpus`, the instance type's; `components/render/cpu_budget.py`): a ceiling, never the whole VM,
 at least {floor} core. PostgreSQL (`pg_isready`), Redis (`redis-cli ping`) and nginx (`stub_status`)
 keep their own checks; the app colours take their image's `HEALTHCHECK` (examples/app) and
@@ -87,10 +90,9 @@ def _limits() -> str:
     for role, share in SHARES.items():
         probe = PROBES.get(role)
         if probe:
-            check = f"`{probe.command}`, every {probe.interval}, timeout {probe.timeout}, {probe.retries} retries"
+            form = "exec form, the host's static busybox bound read-only" if probe.host_busybox else "CMD-SHELL"
+            check = f"`{probe.command}` ({form}), every {probe.interval}, timeout {probe.timeout}, {probe.retries} retries"
             start, why = probe.start_period, probe.why
-        elif role in NO_PROBE:
-            check, start, why = f"none: {NO_PROBE[role]}; Prometheus's scrape (`up`, TargetDown) watches it", "-", "-"
         else:
             check, start, why = "its own (components/runtime/data.py, edge.py)", "-", "-"
         rows.append(f"| {role} | {_cell(check)} | {start} | {_cell(why)} | {share:g} | {cpu_limit(role, 2):g} / {cpu_limit(role, 4):g} |")

@@ -236,6 +236,9 @@ class Monitoring(pulumi.ComponentResource):
             alias = role
             # In the host's network namespace a container has the host's name and no aliases.
             naming: dict[str, Any] = {"hostname": role, "networks_advanced": attach(*[(n, [alias]) for n, _ in networks])} if networks else {}
+            probe_bind = PROBES[role].mount() if role in PROBES else None
+            if probe_bind is not None:  # the host's static busybox runs this image's health check
+                kw["volumes"] = [*kw.get("volumes", []), probe_bind]
             return docker.Container(
                 f"{name}-{role}",
                 name=f"xqfc-{role}",
