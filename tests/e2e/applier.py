@@ -26,15 +26,18 @@ cover from their sources.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import http.client
 import json
 import os
 import secrets
 import shlex
+import socket
 import string
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,13 +97,46 @@ class Host:
             input=stdin if stdin is not None else "", capture_output=True, text=True, timeout=timeout,
         )
 
+    def _docker_env(self) -> dict[str, str]:
+        return {**self.env, "PATH": f"{self.ssh_wrapper_dir}:{self.env.get('PATH', '/usr/bin:/bin')}",
+                "DOCKER_HOST": f"ssh://{self.user}@{self.address}:{self.port}"}
+
     def docker(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-        env = {**self.env, "PATH": f"{self.ssh_wrapper_dir}:{self.env.get('PATH', '/usr/bin:/bin')}",
-               "DOCKER_HOST": f"ssh://{self.user}@{self.address}:{self.port}"}
-        r = subprocess.run(["docker", *args], capture_output=True, text=True, env=env, timeout=timeout)
+        r = subprocess.run(["docker", *args], capture_output=True, text=True, env=self._docker_env(), timeout=timeout)
         if check and r.returncode != 0:
             raise ApplyError(f"docker {' '.join(args[:3])} ...: {r.stderr.strip()[-2000:]}")
         return r
+
+
+    def engine(self, method: str, path: str, body: dict | None = None, timeout: float = 120) -> tuple[int, bytes]:
+        """One Engine API request over `docker system dial-stdio` (the CLI's own ssh:// transport:
+        it runs `docker system dial-stdio` on the host and relays the daemon's socket). The pipe's
+        stdin stays open until the answer is read: a half-close would read as the client gone."""
+        ours, theirs = socket.socketpair()
+        proc = subprocess.Popen(["docker", "system", "dial-stdio"], stdin=theirs.fileno(), stdout=theirs.fileno(),
+                                stderr=subprocess.PIPE, env=self._docker_env())
+        theirs.close()
+        try:
+            ours.settimeout(timeout)
+            conn = http.client.HTTPConnection("docker", timeout=timeout)
+            conn.sock = ours  # already connected: request() then skips connect()
+            data = json.dumps(body).encode() if body is not None else None
+            conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            ours.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def create_container(self, name: str, body: dict) -> str:
+        status, payload = self.engine("POST", f"/containers/create?name={urllib.parse.quote(name)}", body)
+        if status != 201:
+            raise ApplyError(f"POST /containers/create {name}: HTTP {status}: {payload.decode(errors='replace')[-2000:]}")
+        return str(json.loads(payload)["Id"])
 
 
 def write_ssh_wrapper(directory: Path, key: str) -> None:
@@ -115,7 +151,7 @@ def write_ssh_wrapper(directory: Path, key: str) -> None:
     wrapper.chmod(0o755)
 
 
-# --- container inputs -> docker create flags -----------------------------------------------
+# --- container inputs -> the Engine API's create body ----------------------------------------
 
 _HANDLED = {
     "name", "image", "command", "entrypoints", "envs", "user", "hostname", "capabilities", "securityOpts",
@@ -125,92 +161,123 @@ _HANDLED = {
 }
 
 
-def create_args(i: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """`docker create` arguments, and the networks to connect before the start."""
+_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+def go_duration_ns(text: str) -> int:
+    """Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds, as the provider parses durations."""
+    import re
+
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ApplyError(f"not a Go duration: {text!r}")
+    return round(sum(float(n) * _NS[u] for n, u in parts))
+
+
+def create_body(i: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, list[str]]]]:
+    """The Engine API `POST /containers/create` body, and the networks to connect before the start.
+
+    Built as terraform-provider-docker v4.5.0 builds it (internal/provider/resource_docker_container_funcs.go,
+    resourceDockerContainerCreate: container.Config and container.HostConfig, then client.ContainerCreate),
+    so the health check's `test` arrives exactly as given (exec form too; the Docker CLI would store any
+    --health-cmd as CMD-SHELL, docker/cli cli/command/container/opts.go parse). Only the inputs the
+    program sets are sent, as the CLI flags this replaced did; the daemon fills the rest.
+    """
     unknown = set(i) - _HANDLED
     if unknown:
         raise ApplyError(f"container {i.get('name')}: inputs {sorted(unknown)} are not applied by tests/e2e/applier.py")
-    a = ["create", "--name", i["name"]]
-    if i.get("hostname"):
-        a += ["--hostname", i["hostname"]]
-    if i.get("user"):
-        a += ["--user", i["user"]]
-    for e in i.get("envs") or []:
-        a += ["--env", e]
-    caps = i.get("capabilities") or {}
-    for c in caps.get("drops") or []:
-        a += ["--cap-drop", c]
-    for c in caps.get("adds") or []:
-        a += ["--cap-add", c]
-    for o in i.get("securityOpts") or []:
-        a += ["--security-opt", o]
-    if i.get("readOnly"):
-        a.append("--read-only")
-    for path, opts in (i.get("tmpfs") or {}).items():
-        a += ["--tmpfs", f"{path}:{opts}" if opts else path]
-    if i.get("memory"):
-        a += ["--memory", f"{i['memory']}m"]
-    if i.get("memorySwap"):
-        a += ["--memory-swap", f"{i['memorySwap']}m"]
-    if i.get("cpus"):
-        a += ["--cpus", str(i["cpus"])]
-    if i.get("shmSize"):
-        a += ["--shm-size", f"{i['shmSize']}m"]
-    if i.get("logDriver"):
-        a += ["--log-driver", i["logDriver"]]
-    for k, v in (i.get("logOpts") or {}).items():
-        a += ["--log-opt", f"{k}={v}"]
-    if i.get("restart"):
-        a += ["--restart", i["restart"]]
-    if i.get("init"):
-        a.append("--init")
-    if i.get("privileged"):
-        a.append("--privileged")
-    if i.get("pidMode"):
-        a += ["--pid", i["pidMode"]]
-    if i.get("stopSignal"):
-        a += ["--stop-signal", i["stopSignal"]]
+    config: dict[str, Any] = {"Image": i["image"]}
+    host: dict[str, Any] = {
+        # RestartPolicy{Name: restart} (schema default "no"); Init is always sent, a bool.
+        "RestartPolicy": {"Name": i.get("restart") or "no", "MaximumRetryCount": 0},
+        "Init": bool(i.get("init")),
+        "Privileged": bool(i.get("privileged")),
+        "ReadonlyRootfs": bool(i.get("readOnly")),
+        "LogConfig": {"Type": i.get("logDriver") or ""},
+    }
+    for key, field_ in (("hostname", "Hostname"), ("user", "User"), ("stopSignal", "StopSignal")):
+        if i.get(key):
+            config[field_] = i[key]
     if i.get("stopTimeout") is not None:
-        a += ["--stop-timeout", str(i["stopTimeout"])]
+        config["StopTimeout"] = int(i["stopTimeout"])
+    if i.get("envs"):
+        config["Env"] = list(i["envs"])
+    if i.get("command"):
+        config["Cmd"] = list(i["command"])
+    if i.get("entrypoints"):
+        config["Entrypoint"] = list(i["entrypoints"])
     hc = i.get("healthcheck")
     if hc:
-        tests = hc["tests"]
-        # The Docker CLI stores --health-cmd as ["CMD-SHELL", cmd] whatever it holds (docker/cli
-        # cli/command/container/opts.go parse), while the provider sends `tests` as given: an exec
-        # form can't be created here as the provider creates it, so it fails instead of changing.
-        if tests[0] != "CMD-SHELL" or len(tests) != 2:
-            raise ApplyError(f"container {i.get('name')}: healthcheck {tests[:1]} is not applied by tests/e2e/applier.py "
-                             "(the Docker CLI can only create CMD-SHELL checks)")
-        a += ["--health-cmd", tests[1]]
-        for key, flag in (("interval", "--health-interval"), ("timeout", "--health-timeout"), ("startPeriod", "--health-start-period")):
+        # config.Healthcheck: Test verbatim; durations by time.ParseDuration (nanoseconds in JSON).
+        health: dict[str, Any] = {"Test": list(hc["tests"])}
+        for key, field_ in (("interval", "Interval"), ("timeout", "Timeout"), ("startPeriod", "StartPeriod"),
+                            ("startInterval", "StartInterval")):
             if hc.get(key):
-                # Go durations (10s, 1m30s), as the provider's schema takes them and docker too.
-                a += [flag, hc[key]]
+                health[field_] = go_duration_ns(hc[key])
         if hc.get("retries"):
-            a += ["--health-retries", str(hc["retries"])]
+            health["Retries"] = int(hc["retries"])
+        config["Healthcheck"] = health
+    caps = i.get("capabilities") or {}
+    if caps.get("adds"):
+        host["CapAdd"] = list(caps["adds"])
+    if caps.get("drops"):
+        host["CapDrop"] = list(caps["drops"])
+    if i.get("securityOpts"):
+        host["SecurityOpt"] = list(i["securityOpts"])
+    if i.get("tmpfs"):
+        host["Tmpfs"] = {path: opts or "" for path, opts in i["tmpfs"].items()}
+    if i.get("memory"):
+        host["Memory"] = int(i["memory"]) * 1024 * 1024
+    if i.get("memorySwap"):
+        swap = int(i["memorySwap"])
+        host["MemorySwap"] = swap * 1024 * 1024 if swap > 0 else swap
+    if i.get("shmSize"):
+        host["ShmSize"] = int(i["shmSize"]) * 1024 * 1024
+    if i.get("cpus"):
+        host["NanoCpus"] = round(float(i["cpus"]) * 1e9)  # opts.ParseCPUs
+    if i.get("logOpts"):
+        host["LogConfig"]["Config"] = {k: str(v) for k, v in i["logOpts"].items()}
+    if i.get("pidMode"):
+        host["PidMode"] = i["pidMode"]
+    # network_mode's schema Default is "bridge"; "host": node-exporter sees the host's interfaces.
+    host["NetworkMode"] = i.get("networkMode") or "bridge"
+    # volumeSetToDockerVolumes (resource_docker_container_structures.go): host_path or volume_name,
+    # "source:target:ro|rw" in HostConfig.Binds and the target in Config.Volumes.
+    binds: list[str] = []
+    volumes: dict[str, dict] = {}
     for v in i.get("volumes") or []:
         source = v.get("hostPath") or v.get("volumeName")
-        spec = f"{source}:{v['containerPath']}" + (":ro" if v.get("readOnly") else "")
-        a += ["--volume", spec]
+        volumes[v["containerPath"]] = {}
+        if source:
+            binds.append(f"{source}:{v['containerPath']}:{'ro' if v.get('readOnly') else 'rw'}")
+    if volumes:
+        config["Volumes"] = volumes
+    if binds:
+        host["Binds"] = binds
+    mounts = []
     for m in i.get("mounts") or []:
-        spec = f"type={m['type']},source={m['source']},target={m['target']}"
-        if m.get("readOnly"):
-            spec += ",readonly"
+        mount: dict[str, Any] = {"Type": m["type"], "Target": m["target"], "Source": m.get("source") or "",
+                                 "ReadOnly": bool(m.get("readOnly"))}
         prop = (m.get("bindOptions") or {}).get("propagation")
-        if prop:
-            spec += f",bind-propagation={prop}"
-        a += ["--mount", spec]
+        if m["type"] == "bind" and prop:
+            mount["BindOptions"] = {"Propagation": prop}
+        mounts.append(mount)
+    if mounts:
+        host["Mounts"] = mounts
+    # portSetToDockerPorts: ExposedPorts and PortBindings; the schema's defaults are ip "0.0.0.0"
+    # (so Docker binds IPv4 only) and protocol "tcp".
+    exposed: dict[str, Any] = {}
+    bindings: dict[str, list[dict[str, str]]] = {}
     for p in i.get("ports") or []:
-        # The schema's defaults: ip "0.0.0.0" (so Docker binds IPv4 only), protocol "tcp".
-        a += ["--publish", f"{p.get('ip') or '0.0.0.0'}:{p['external']}:{p['internal']}/{p.get('protocol') or 'tcp'}"]
+        port = f"{p['internal']}/{p.get('protocol') or 'tcp'}"
+        exposed[port] = {}
+        bindings.setdefault(port, []).append({"HostIp": p.get("ip") or "0.0.0.0", "HostPort": str(p["external"])})
+    if exposed:
+        config["ExposedPorts"] = exposed
+        host["PortBindings"] = bindings
+    config["HostConfig"] = host
     networks = [(n["name"], n.get("aliases") or []) for n in i.get("networksAdvanced") or []]
-    # network_mode's schema Default is "bridge"; "host": node-exporter sees the host's interfaces.
-    a += ["--network", i.get("networkMode") or "bridge"]
-    for e in i.get("entrypoints") or []:
-        a += ["--entrypoint", e]
-    a.append(i["image"])
-    a += list(i.get("command") or [])
-    return a, networks
+    return config, networks
 
 
 # --- the graph, as the engine walks it --------------------------------------------------------
@@ -524,8 +591,8 @@ def _apply_one(r: Registration, i: dict[str, Any], before: dict | None, op: str,
         # pulumi-docker replaces a container whose ForceNew inputs changed (delete before create).
         if before is not None:
             _delete(r.type, before["inputs"], host)
-        args, networks = create_args(i)
-        entry["id"] = host.docker(*args).stdout.strip()
+        body, networks = create_body(i)
+        entry["id"] = host.create_container(i["name"], body)
         if networks:
             # resourceDockerContainerCreate: created on network_mode (default "bridge"), then
             # disconnected from "bridge" and connected to each networks_advanced entry.

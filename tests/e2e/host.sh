@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "The host" of the end-to-end run: this machine, reached the way Pulumi reaches a real one.
 #
-#   tests/e2e/host.sh install   apt-get openssh-server, sudo, zstd, python3-boto3 (quiet when present)
+#   tests/e2e/host.sh install   apt-get openssh-server, sudo, zstd, python3-boto3, busybox-static (quiet when present)
 #   tests/e2e/host.sh start     deploy user + sshd on 127.0.0.1:$XQFC_E2E_SSH_PORT; prints `export ...`
 #   tests/e2e/host.sh env       print the `export ...` lines again
 #   tests/e2e/host.sh stop      stop sshd by PID; remove the user, sudoers entry and every host path
@@ -24,7 +24,7 @@ PORT=${XQFC_E2E_SSH_PORT:-2222}
 DOCKER_GROUP=${DOCKER_GROUP:-xqfc-docker}
 SOCK=$RUN_DIR/docker.sock
 SUDOERS=/etc/sudoers.d/xqfc-e2e
-PACKAGES=(openssh-server openssh-client sudo zstd python3-boto3 systemd)
+PACKAGES=(openssh-server openssh-client sudo zstd python3-boto3 busybox-static systemd)
 # Host paths the platform writes (components/render/cloud_init.py CONFIG_ROOT, READY_MARKER's
 # folder, runtime/monitoring.py TEXTFILE_DIR, the backup units, Pulumi's SSH known_hosts).
 PLATFORM_PATHS=(/srv/xqfc /var/lib/xqfc /var/lib/prometheus/node-exporter)
