@@ -20,7 +20,7 @@ from components.cost_estimate import (
     estimate,
     is_costed,
 )
-from components.plan.__main__ import main as plan_main
+from components.plan.cli import main as plan_main
 from components.plan.run import ROOT, run_stack, run_stack_on
 from components.settings import DISK_TYPES, REGIONS, SettingsError, from_mapping
 from scripts import cost_diff
