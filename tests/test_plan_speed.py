@@ -46,3 +46,20 @@ def test_the_cli_runs_under_the_policy_from_before_the_sdk_imports(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.splitlines()[-1] == f"{PLAN_GC_THRESHOLD} {gc.get_threshold()} True", out.stderr
+
+
+def test_bench_plan_compares_like_with_like(tmp_path, monkeypatch):
+    from scripts import bench_plan
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = bench_plan.child_env(tmp_path)
+    # Both arms read and write one bytecode cache, as a checkout's __pycache__ after its first run.
+    assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path) and "PYTHONDONTWRITEBYTECODE" not in env
+    args = bench_plan.plan_args("prod", "ssh", ["topology=single", "cdnEnabled=false"], tmp_path)
+    assert args[args.index("--cloud") + 1] == "ssh"
+    assert [args[i + 1] for i, a in enumerate(args) if a == "--set"] == ["topology=single", "cdnEnabled=false"]
+    # The bare arm runs under the plan's collector policy: run it and read the policy back.
+    cmd = bench_plan.bare_command(["json"])
+    cmd[2] += "\nprint(gc.get_threshold(), gc.get_freeze_count() > 0)"
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == f"{PLAN_GC_THRESHOLD} True"
