@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from components.plan.gc_policy import PLAN_GC_THRESHOLD, plan_gc
 from components.plan.run import ROOT
+from components.render.monitoring import _yaml as monitoring_yaml
+from components.settings import CLOUDS
 
 
 def test_plan_gc_sets_the_policy_and_restores_the_callers():
@@ -63,3 +66,32 @@ def test_bench_plan_compares_like_with_like(tmp_path, monkeypatch):
     cmd[2] += "\nprint(gc.get_threshold(), gc.get_freeze_count() > 0)"
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == f"{PLAN_GC_THRESHOLD} True"
+
+
+
+@pytest.mark.parametrize("cloud", [*CLOUDS, "ssh"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_monitoring_files_are_the_bytes_pyyaml_safe_dump_writes(plan_of, stack, cloud):
+    files = {n: t for n, t in plan_of(stack, cloud).artifacts.items() if n.startswith("monitoring/") and n.endswith((".yml", ".yaml"))}
+    assert len(files) >= 6, sorted(files)  # dev has no loki/promtail
+    for name, text in files.items():
+        data = yaml.safe_load(text)
+        # The file is this data as the monitoring dumper writes it, and PyYAML's own emitter
+        # writes the very same bytes for it.
+        assert monitoring_yaml.dump(data) == text, name
+        assert yaml.safe_dump(data, **monitoring_yaml.OPTIONS) == text, name
+
+
+def test_monitoring_dumper_matches_pyyaml_where_emitters_could_differ():
+    data = {
+        "中文": "告警: 磁盘 90%",  # allow_unicode: written as is, not escaped
+        "multi": "line one\nline two\n",
+        "quoted": ["yes", "0644", "", " lead", "trail ", "a: b", "#x", "*", "~", "null", "1e3"],
+        "long": "word " * 400,
+        # A long double-quoted script: where libyaml folds lines differently from PyYAML at a
+        # width it reaches (why cloud-init keeps PyYAML's emitter).
+        "script": "#!/bin/sh\n" + 'echo "x" \\\n' * 20 + "apt-get install " + "pkg=1.0~noble " * 120 + "\n",
+        "nested": [{"a": [1, 2.5, True, None]}, []],
+        "empty": {},
+    }
+    assert monitoring_yaml.dump(data) == yaml.safe_dump(data, **monitoring_yaml.OPTIONS)
