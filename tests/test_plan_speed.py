@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from components.plan.gc_policy import PLAN_GC_THRESHOLD, plan_gc
-from components.plan.run import ROOT
+from components.plan.run import ROOT, run_stack
 from components.render.monitoring import _yaml as monitoring_yaml
 from components.settings import CLOUDS
 
@@ -95,3 +95,20 @@ def test_monitoring_dumper_matches_pyyaml_where_emitters_could_differ():
         "empty": {},
     }
     assert monitoring_yaml.dump(data) == yaml.safe_dump(data, **monitoring_yaml.OPTIONS)
+
+
+def test_each_hosts_cloud_init_is_rendered_once_per_plan(monkeypatch):
+    import components.platform as platform
+
+    rendered: list[str] = []
+    real = platform.render_cloud_init
+
+    def counting(spec):
+        rendered.append(spec.hostname)
+        return real(spec)
+
+    monkeypatch.setattr(platform, "render_cloud_init", counting)
+    result = run_stack("prod")
+    # Asked for by the instance and by Foundation.user_data (the artifact), rendered once.
+    assert rendered == ["xqfc-prod"]
+    assert result.artifacts["cloud-init.yaml"].startswith("#cloud-config\nhostname: xqfc-prod\n")
