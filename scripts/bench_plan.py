@@ -10,7 +10,8 @@ run back to back, alternating, each in a fresh interpreter:
 so load on the machine hits both alike. Both arms share one bytecode cache (a fresh
 PYTHONPYCACHEPREFIX, filled by the discovery run, as an ordinary checkout's __pycache__ is after
 its first run; PYTHONDONTWRITEBYTECODE would make each run compile our modules and the providers'
-anew), and the bare arm runs under the plan's GC policy (components/plan/gc_policy.py), so the
+anew), and the bare arm runs under the plan's GC policy (components/plan/gc_policy.py: collector off,
+heap frozen before exit), so the
 ratio compares the plan's own work, not a different bytecode or collector setting. Prints the median wall and CPU (user+sys) seconds of
 each, and their ratios; exits 1 when a stack's wall ratio exceeds --max-ratio (`--metric cpu`
 judges by CPU time instead, steadier on a busy machine).
@@ -31,7 +32,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.plan.gc_policy import PLAN_GC_THRESHOLD  # noqa: E402  (after the path line above)
 
 # The cloud and platform SDKs (requirements.txt): the pulumi core and every provider package.
 SDK_PREFIXES = ("pulumi_", "pulumiverse_", "tencentcloud_")
@@ -54,7 +54,7 @@ print(json.dumps(sorted(n for n, m in list(sys.modules.items()) if sdk(n) and ty
 
 _BARE = r"""
 import gc, importlib, json, sys
-gc.set_threshold(*json.loads(sys.argv[2]))
+gc.disable()
 for name in json.loads(sys.argv[1]):
     # An attribute read runs a lazily registered module, as the plan's first use did.
     getattr(importlib.import_module(name), "_bench_load_", None)
@@ -93,7 +93,7 @@ def plan_args(stack: str, cloud: str | None, sets: list[str], out: Path) -> list
 
 
 def bare_command(modules: list[str]) -> list[str]:
-    return [sys.executable, "-c", _BARE, json.dumps(modules), json.dumps(PLAN_GC_THRESHOLD)]
+    return [sys.executable, "-c", _BARE, json.dumps(modules)]
 
 
 def bench(stack: str, cloud: str | None, sets: list[str], pairs: int, out: Path) -> dict:

@@ -8,47 +8,52 @@ import sys
 import pytest
 import yaml
 
-from components.plan.gc_policy import PLAN_GC_THRESHOLD, plan_gc
+from components.plan.gc_policy import plan_gc
 from components.plan.run import ROOT, run_stack
 from components.render.monitoring import _yaml as monitoring_yaml
 from components.settings import CLOUDS
 
 
-def test_plan_gc_sets_the_policy_and_restores_the_callers():
-    before = gc.get_threshold()
-    assert before != PLAN_GC_THRESHOLD
+def test_plan_gc_turns_the_collector_off_and_back_on():
+    assert gc.isenabled()
     with plan_gc():
-        assert gc.get_threshold() == PLAN_GC_THRESHOLD
-    assert gc.get_threshold() == before
+        assert not gc.isenabled()
+    assert gc.isenabled()
 
 
-def test_plan_gc_restores_the_callers_policy_when_the_plan_fails():
-    before = gc.get_threshold()
+def test_plan_gc_restores_the_callers_setting_when_the_plan_fails():
     with pytest.raises(SystemExit), plan_gc():
         raise SystemExit(2)
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with plan_gc():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
 
 
 def test_the_cli_runs_under_the_policy_from_before_the_sdk_imports(tmp_path):
     # The policy has to be set before `import pulumi` to cover the imports' allocations too; the
-    # caller's thresholds come back after it, and the heap is frozen for the exit.
+    # collector comes back on after it, and the heap is frozen for the exit.
     probe = (
         "import gc, runpy, sys\n"
         "seen = []\n"
         "class Watch:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'pulumi' and not seen:\n"
-        "            seen.append(gc.get_threshold())\n"
+        "            seen.append(gc.isenabled())\n"
         "sys.meta_path.insert(0, Watch())\n"
         f"sys.argv = ['plan', '--stack', 'dev', '--out', {str(tmp_path)!r}]\n"
         "try:\n"
         "    runpy.run_module('components.plan', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(seen[0], gc.get_threshold(), gc.get_freeze_count() > 0)\n"
+        "print(seen[0], gc.isenabled(), gc.get_freeze_count() > 0)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.stdout.splitlines()[-1] == f"{PLAN_GC_THRESHOLD} {gc.get_threshold()} True", out.stderr
+    assert out.stdout.splitlines()[-1] == "False True True", out.stderr
 
 
 def test_bench_plan_compares_like_with_like(tmp_path, monkeypatch):
@@ -63,9 +68,9 @@ def test_bench_plan_compares_like_with_like(tmp_path, monkeypatch):
     assert [args[i + 1] for i, a in enumerate(args) if a == "--set"] == ["topology=single", "cdnEnabled=false"]
     # The bare arm runs under the plan's collector policy: run it and read the policy back.
     cmd = bench_plan.bare_command(["json"])
-    cmd[2] += "\nprint(gc.get_threshold(), gc.get_freeze_count() > 0)"
+    cmd[2] += "\nprint(gc.isenabled(), gc.get_freeze_count() > 0)"
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-    assert out.strip() == f"{PLAN_GC_THRESHOLD} True"
+    assert out.strip() == "False True"
 
 
 

@@ -10,7 +10,7 @@ with plan_gc():
     from components.plan.cli import main
 
     code = main()
-    # Inside the policy: once the default threshold is back, the next allocation would collect
-    # the up to 200k objects gen 0 holds by then.
+    # Inside the policy: once the collector is back on, the next allocation would collect
+    # everything the plan allocated.
     freeze_for_exit()
 sys.exit(code)
