@@ -142,7 +142,9 @@ _S_TPG = ("search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 Postgr
           "only), not the POSTPAID cpu/memory shapes the program buys: not used. 2026-12-05: a tiered (<=96 h / <=360 h / "
           "beyond) per GiB-hour version said to be at commit 029fdeaa is not stored (find_files lists the path at 101f33ea only; "
           "search code '云数据库 PostgreSQL 产品价格 按量计费 内存 每GB 元/小时 0-96小时', find_string '云数据库 PostgreSQL 按量计费': "
-          "nothing; find_string '按量计费第一阶梯' finds the tiers on the MySQL and MongoDB pages only)")
+          "nothing; find_string '按量计费第一阶梯' finds the tiers on the MySQL and MongoDB pages only; search code 'TencentDB for "
+          "PostgreSQL pay-as-you-go pricing memory per GB per hour tiered': an international billing page states the tiers "
+          "(T1 <= 96 h, T2 <= 360 h, T3 beyond) and links intl document 409/4993 for figures, which is not stored)")
 _S_TREDIS = ("search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages; Tencent's international page in "
              "USD); qcloud-documents 数据库/云存储Redis/产品简介/产品定价.md@0dca9fd6 prices Redis 主从版/单机版/CKV by the GB-month "
              "with tiered pay-as-you-go (0-4 days x2, 4-15 days x1.5, beyond x1 of monthly/30/24), not type 17 (Redis 7.0 "
