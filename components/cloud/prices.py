@@ -122,7 +122,7 @@ _INTL = "https://github.com/tencentyun/intlcloud-documents/blob/{commit}/{path}"
 VPC_FREE = Source(_INTL.format(commit="2474f22571342e9b8c416ba35e38f1e4c6fd8ff9", path="yehe_doc/网络/私有网络/购买指南_intl_zh.md"),
                   READ, True)
 
-# Alibaba's OSS 计费概述 page (under 了解计费, the address given: the stored copy names only its section; "更新时间 2026-02-05"), 计费周期: "例如标准型（本地冗余存储）单价为
+# Alibaba's OSS 计费概述 page (under 了解计费, the address given: the stored copy names only its section; "更新时间 2026-02-05"), 计费周期: "例如标准型(本地冗余存储)单价为
 # 0.12元/GB/月" (full-width brackets on the page), by example and naming no region; prices elsewhere are a widget
 # (www.aliyun.com/price). Scoped to cn-hangzhou like the other example rows. Stored copy: find_string '元/GB/小时',
 # id 52873436145. The page gives no request price: bucket:requests stays unpriced.
@@ -152,7 +152,7 @@ _S_TREDIS = ("search docs/code: '云数据库 Redis 内存版 标准架构 按�
              "commit ca8d1eff is not stored (read_file serves 0dca9fd6 only; search code 'Redis 内存版 按量计费 每GB 元/小时 "
              "节点 分片 阶梯': other vendors only)")
 _S_DNSPOD = ("search docs: 'DNSPod 免费版 解析 价格' (no price page stored); 2026-12-05 search code 'DNSPod 免费版 解析 套餐 "
-             "价格 免费套餐 0元': qcloud-documents 云解析/购买指导（新）/各套餐DNS服务器地址说明.md names a 免费版 plan, no price")
+             "价格 免费套餐 0元': qcloud-documents 云解析/购买指导(新, full-width brackets in the path)/各套餐DNS服务器地址说明.md names a 免费版 plan, no price")
 _S_FREE_T = ("search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it); 2026-12-05 search "
              "code '访问管理 CAM 免费 不收取费用 计费', 'SSL 证书 上传证书 托管 免费 腾讯云 计费说明': CAM product lists and "
              "third-party notes only (the VPC row is now sourced)")
