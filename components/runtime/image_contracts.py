@@ -293,7 +293,9 @@ CONTRACTS: dict[str, ImageContract] = {
                        "memory: 512 MB\" (the v9.2 page said 255 MB; the stacks run 12.1, between the two read)"),
         memory_describes=("10.1", "13.2"),
         local_image="xqfc-e2e/grafana:local", stand_in=True,
-        unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin",),
+        unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin: "
+                    "grafana/grafana is too large to fetch and the stored index holds neither file at v12.1.1 "
+                    "(commit df5de8219b41, re-checked 2026-12-05)",),
     ),
     "node_exporter_image": ImageContract(
         upstream="prom/node-exporter:v1.9.1",
