@@ -119,3 +119,9 @@ def test_the_dated_cloud_tables_name_the_day_they_were_read():
     dates = {catalog.TABLES_READ_AT, rules.RULES_READ_AT, *(s.read_at for t in catalog.INSTANCE_TYPES.values() for s in t.values())}
     assert dates == {fact_sources.PAGES_READ}
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fact_sources.PAGES_READ)
+
+
+def test_docs_cloud_rules_names_the_provider_releases_the_facts_describe():
+    text = (ROOT / "docs" / "cloud-rules.md").read_text()
+    for cloud in fact_sources.PROVIDERS:
+        assert f"| {cloud} | {fact_sources.read_at(cloud)} |" in text, f"docs/cloud-rules.md: {cloud}'s provider release"
