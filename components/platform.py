@@ -1,6 +1,7 @@
 """The whole platform of one stack: the cloud foundation and what runs on it."""
 from __future__ import annotations
 
+import functools
 from operator import itemgetter
 from typing import Any
 
@@ -34,7 +35,10 @@ class Platform(pulumi.ComponentResource):
         super().__init__("xqfc:platform:Platform", name, None, opts)
         self.settings = settings
         # Each host's user data names it: cloud-init sets the OS hostname from it on every boot,
-        # so one shared user data would give every host the first one's name.
+        # so one shared user data would give every host the first one's name. Cached: the first
+        # host's is asked for twice (its instance and Foundation.user_data), and it is the
+        # largest document a plan renders.
+        @functools.cache
         def user_data(hostname: str) -> str:
             return render_cloud_init(cloud_init_spec(settings, hostname))
 

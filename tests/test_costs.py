@@ -20,7 +20,7 @@ from components.cost_estimate import (
     estimate,
     is_costed,
 )
-from components.plan.__main__ import main as plan_main
+from components.plan.cli import main as plan_main
 from components.plan.run import ROOT, run_stack, run_stack_on
 from components.settings import DISK_TYPES, REGIONS, SettingsError, from_mapping
 from scripts import cost_diff
@@ -164,11 +164,24 @@ def test_alibaba_ha_prod_total_computed_by_hand_from_the_table():
 
     by_hand = (2 * (80 + 200) * HOURS_PER_MONTH * p("disk:cloud_essd")  # two VMs, system + data disk, per GB-hour
                + HOURS_PER_MONTH * p("lb:instance") + a["publicTrafficGb"] * p("traffic:public")
-               + a["cdnTrafficGb"] * p("cdn:traffic"))
+               + a["cdnTrafficGb"] * p("cdn:traffic") + a["bucketGb"] * p("bucket:storage"))
     assert est.total == pytest.approx(by_hand, abs=0.011)
     assert sorted({line.item for line in est.unpriced}) == [
-        "bucket:requests", "bucket:storage", "instance:ecs.g7.xlarge", "lb:ip-retention", "lb:lcu",
+        "bucket:requests", "instance:ecs.g7.xlarge", "lb:ip-retention", "lb:lcu",
         "postgresql:instance", "postgresql:storage", "redis:instance"]
+
+
+def test_alibaba_bucket_storage_is_sourced_in_hangzhou_only():
+    # The OSS billing overview gives 0.12 CNY/GB-month by example, naming no region: cn-hangzhou only.
+    assert price("alicloud", "bucket:storage", "cn-hangzhou").cny == 0.12
+    elsewhere = price("alicloud", "bucket:storage", "cn-shanghai")
+    assert elsewhere.cny is None and not elsewhere.source.verified
+    assert price("alicloud", "bucket:requests", "cn-hangzhou").cny is None
+
+
+def test_tencent_network_rows_are_free_by_the_vpc_billing_page():
+    row = price("tencentcloud", "free:network", "ap-guangzhou")
+    assert row.free and row.source.verified and "intlcloud-documents" in row.source.page
 
 
 def test_tencent_ha_adds_the_sourced_clb_instance_fee():

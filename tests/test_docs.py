@@ -77,7 +77,7 @@ def _plan_paths() -> list[tuple[str, str]]:
 
 
 def test_plan_folders_in_docs_are_the_ones_make_plan_writes():
-    from components.plan.__main__ import plan_folder
+    from components.plan.cli import plan_folder
 
     named = _plan_paths()
     assert named

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from components.cloud import api_limits, catalog, fact_sources, rules
 from components.plan.run import ROOT
 from components.plan.stack_config import read_stack_config
 from components.runtime.image_contracts import CONTRACTS
@@ -79,3 +80,48 @@ def test_grafana_floor_is_the_one_its_current_documentation_states():
 def test_the_lego_table_names_the_version_of_the_acme_provider_the_stack_pins():
     pin = re.search(r"^pulumiverse-acme==([\d.]+)$", (ROOT / "requirements.txt").read_text(), re.M)[1]
     assert f"pulumiverse-acme {pin}" in SOURCE_VERSION
+
+
+# --- the cloud facts (components/cloud): the provider releases they describe -------------------
+
+def _requirement(package: str) -> str:
+    m = re.search(rf"^{re.escape(package)}==([^\s#]+)", (ROOT / "requirements.txt").read_text(), re.M)
+    assert m, f"requirements.txt pins no {package}"
+    return m[1]
+
+
+@pytest.mark.parametrize("cloud", sorted(fact_sources.PROVIDERS))
+def test_the_cloud_facts_describe_the_provider_requirements_pins(cloud):
+    p = fact_sources.PROVIDERS[cloud]
+    pin = _requirement(p.package)
+    assert p.pin == pin, (
+        f"requirements.txt pins {p.package}=={pin} but the cloud facts were read against {p.pin}: re-read the "
+        f"provider-sourced rows (api_limits, catalog, rules) at {pin}, then update PROVIDERS in "
+        "components/cloud/fact_sources.py")
+    assert p.terraform_version == fact_sources.READ_ELSEWHERE or re.fullmatch(r"v\d+\.\d+\.\d+", p.terraform_version)
+    assert p.source and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.read)
+
+
+def _rows():
+    yield from (("LIMITS", r) for r in api_limits.LIMITS)
+    yield from (("PASSWORD_RULES", r) for r in api_limits.PASSWORD_RULES)
+    yield from (("SALE_STATUS", r) for r in catalog.SALE_STATUS)
+
+
+def test_every_cloud_fact_row_names_the_pinned_provider_release_it_describes():
+    for table, row in _rows():
+        p = fact_sources.PROVIDERS[row.cloud]
+        assert row.read_at == fact_sources.read_at(row.cloud), (table, row.read_at)
+        assert f"{p.package} {_requirement(p.package)} " in row.read_at, (table, row.read_at)
+
+
+def test_the_dated_cloud_tables_name_the_day_they_were_read():
+    dates = {catalog.TABLES_READ_AT, rules.RULES_READ_AT, *(s.read_at for t in catalog.INSTANCE_TYPES.values() for s in t.values())}
+    assert dates == {fact_sources.PAGES_READ}
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fact_sources.PAGES_READ)
+
+
+def test_docs_cloud_rules_names_the_provider_releases_the_facts_describe():
+    text = (ROOT / "docs" / "cloud-rules.md").read_text()
+    for cloud in fact_sources.PROVIDERS:
+        assert f"| {cloud} | {fact_sources.read_at(cloud)} |" in text, f"docs/cloud-rules.md: {cloud}'s provider release"

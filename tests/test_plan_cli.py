@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from components.plan.__main__ import main as plan_main
+from components.plan.cli import main as plan_main
 from components.plan.run import ROOT, run_stack
 from components.plan.stack_config import OFFLINE_SECRET
 

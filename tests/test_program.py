@@ -249,7 +249,7 @@ def test_bad_config_stops_before_any_resource():
 def test_plan_documents_have_the_agreed_shape_and_mask_secrets(plan):
     from dataclasses import replace
 
-    from components.plan.__main__ import outputs_document, resources_document
+    from components.plan.cli import outputs_document, resources_document
     from components.plan.run import StackOutput
 
     docs = resources_document(plan)

@@ -15,8 +15,10 @@ import base64
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from components.cloud import fact_sources
 
 TENCENT_DOCS = "https://cloud.tencent.com/document/api"
 ALIYUN_DOCS = "https://help.aliyun.com/zh"
@@ -31,6 +33,12 @@ class Limit:
     check: Callable[[Any], bool]
     bad: Any  # a value the API refuses, proving the check can fail
     source: str
+    # The provider release and page date the row describes (fact_sources.read_at of its cloud).
+    read_at: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.read_at:
+            object.__setattr__(self, "read_at", fact_sources.read_at(self.cloud))
 
 
 def length(lo: int, hi: int) -> Callable[[Any], bool]:
@@ -357,6 +365,11 @@ class PasswordRule:
     min_kinds: int  # of lower, upper, digit, special
     specials: str  # the special characters the service accepts
     source: str
+    read_at: str = field(default="", compare=False)  # as Limit.read_at
+
+    def __post_init__(self) -> None:
+        if not self.read_at:
+            object.__setattr__(self, "read_at", fact_sources.read_at(self.cloud))
 
 
 TENCENT_SPECIALS = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"

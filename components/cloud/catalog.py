@@ -7,14 +7,22 @@ never measured on a VM.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from components.cloud import fact_sources
 
 
 @dataclass(frozen=True)
 class Shape:
     vcpus: int
     memory_gib: int
+    # The clouds' instance-family pages are dated and provider-independent: the day they were read.
+    read_at: str = field(default=fact_sources.PAGES_READ, compare=False)
 
+
+# The day the pages behind the format, zone and type tables below were read (dated facts; the
+# one provider fact, ValidateInstanceType, holds for fact_sources.PROVIDERS["tencentcloud"]).
+TABLES_READ_AT: str = fact_sources.PAGES_READ
 
 # Instance type names.
 # Tencent: <family>.<size><memory GiB>, e.g. S5.MEDIUM4 (https://cloud.tencent.com/document/product/213/11518);
@@ -105,7 +113,13 @@ class SaleFact:
     status: str
     since: str  # date the sale status took effect ("" when it is simply what is on sale)
     source: str
-    checked: str = "2026-12-04"
+    checked: str = fact_sources.PAGES_READ
+    # The provider release whose defaults the "not sent" rows rely on (fact_sources.read_at).
+    read_at: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.read_at:
+            object.__setattr__(self, "read_at", fact_sources.read_at(self.cloud))
 
 
 _TC_CVM = "tencentcloud:Instance/instance:Instance"

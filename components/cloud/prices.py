@@ -115,6 +115,19 @@ ALI_PUBLIC_BANDWIDTH = Source("https://help.aliyun.com/zh/ecs/public-bandwidth",
 # find_string 'cdn/product-overview/billing-rules-of-basic-ser', id 55727025413.
 ALI_CDN_BASIC = Source("https://help.aliyun.com/zh/cdn/product-overview/billing-rules-of-basic-services", READ, True)
 
+# Tencent's international-site documentation repository (Chinese page of intl.cloud.tencent.com), read at the commit
+# named: "## 私有网络计费 / 如下功能均免费使用: 基础功能: 私有网络、子网、路由表。其它功能: 弹性网卡、安全组、网络 ACL ..."
+# (full-width colons on the page). Covers the VPC, subnets, security groups and their rules the program creates.
+_INTL = "https://github.com/tencentyun/intlcloud-documents/blob/{commit}/{path}"
+VPC_FREE = Source(_INTL.format(commit="2474f22571342e9b8c416ba35e38f1e4c6fd8ff9", path="yehe_doc/网络/私有网络/购买指南_intl_zh.md"),
+                  READ, True)
+
+# Alibaba's OSS 计费概述 page (under 了解计费, the address given: the stored copy names only its section; "更新时间 2026-02-05"), 计费周期: "例如标准型(本地冗余存储)单价为
+# 0.12元/GB/月" (full-width brackets on the page), by example and naming no region; prices elsewhere are a widget
+# (www.aliyun.com/price). Scoped to cn-hangzhou like the other example rows. Stored copy: find_string '元/GB/小时',
+# id 52873436145. The page gives no request price: bucket:requests stays unpriced.
+ALI_OSS_BILLING = Source("https://help.aliyun.com/zh/oss/understanding-billing/", READ, True)
+
 _S_CVM = ("search docs/pages: 'CVM 按量计费 价格 标准型 S5', 'InquiryPriceRunInstances'; find_string 'S5.MEDIUM4'; "
           "qcloud-documents 购买实例/价格总览.md@5a4eb82a gives the rules and points to the price calculator, no figures; "
           "search code '标准型S5 按量计费 价格 S5.MEDIUM4 2核4GB 元/小时': qcloud-documents 购买CVM实例/CVM实例价格.md (monthly "
@@ -126,12 +139,23 @@ _S_CLB = ("search docs/code: 'CLB 负载均衡 价格 按量计费', 'qcloud-doc
           "which says nothing of listeners and rules being free")
 _S_TPG = ("search docs/code: 'TencentDB PostgreSQL 价格', '云数据库 PostgreSQL 按量计费 价格 元/小时'; qcloud-documents "
           "数据库/云数据库PostgreSQL/2.购买指南/产品价格.md@101f33ea prices only a retired generation (高IO版 by memory, 包年包月 "
-          "only), not the POSTPAID cpu/memory shapes the program buys: not used")
+          "only), not the POSTPAID cpu/memory shapes the program buys: not used. 2026-12-05: a tiered (<=96 h / <=360 h / "
+          "beyond) per GiB-hour version said to be at commit 029fdeaa is not stored (find_files lists the path at 101f33ea only; "
+          "search code '云数据库 PostgreSQL 产品价格 按量计费 内存 每GB 元/小时 0-96小时', find_string '云数据库 PostgreSQL 按量计费': "
+          "nothing; find_string '按量计费第一阶梯' finds the tiers on the MySQL and MongoDB pages only; search code 'TencentDB for "
+          "PostgreSQL pay-as-you-go pricing memory per GB per hour tiered': an international billing page states the tiers "
+          "(T1 <= 96 h, T2 <= 360 h, T3 beyond) and links intl document 409/4993 for figures, which is not stored)")
 _S_TREDIS = ("search docs/code: '云数据库 Redis 内存版 标准架构 按量计费 价格' (other vendors' pages; Tencent's international page in "
              "USD); qcloud-documents 数据库/云存储Redis/产品简介/产品定价.md@0dca9fd6 prices Redis 主从版/单机版/CKV by the GB-month "
-             "with tiered pay-as-you-go, not type 17 (Redis 7.0 standard architecture) the program buys: not used")
-_S_DNSPOD = "search docs: 'DNSPod 免费版 解析 价格' (no price page stored)"
-_S_FREE_T = "search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it)"
+             "with tiered pay-as-you-go (0-4 days x2, 4-15 days x1.5, beyond x1 of monthly/30/24), not type 17 (Redis 7.0 "
+             "standard architecture) the program buys: not used. 2026-12-05: a per GB-hour per node version said to be at "
+             "commit ca8d1eff is not stored (read_file serves 0dca9fd6 only; search code 'Redis 内存版 按量计费 每GB 元/小时 "
+             "节点 分片 阶梯': other vendors only)")
+_S_DNSPOD = ("search docs: 'DNSPod 免费版 解析 价格' (no price page stored); 2026-12-05 search code 'DNSPod 免费版 解析 套餐 "
+             "价格 免费套餐 0元': qcloud-documents 云解析/购买指导(新, full-width brackets in the path)/各套餐DNS服务器地址说明.md names a 免费版 plan, no price")
+_S_FREE_T = ("search docs: '私有网络 VPC 免费', 'CAM 免费', 'SSL 证书 上传 免费' (no stored page states it); 2026-12-05 search "
+             "code '访问管理 CAM 免费 不收取费用 计费', 'SSL 证书 上传证书 托管 免费 腾讯云 计费说明': CAM product lists and "
+             "third-party notes only (the VPC row is now sourced)")
 _S_ECS = ("search docs/pages: '阿里云 ECS 价格 按量付费'; find_string 'ecs.c7.large' (third-party figures only); "
           "help.aliyun.com/zh/ecs/instance-types (stored copy) prices ecs.g7.large in cn-hangzhou only, by example")
 _S_ECS_DISK = ("search docs: '阿里云 ESSD PL0 云盘 按量付费 价格 元/GB/小时' (PolarDB/ClickHouse storage pages only); "
@@ -141,7 +165,10 @@ _S_ECS_TRAFFIC = ("search docs/pages: '阿里云 ECS 公网流量 按使用流�
 _S_OSS = ("search docs/pages: '阿里云 OSS 标准存储 本地冗余 元/GB/月 按量付费 价格', 'OSS 存储费用 标准存储 本地冗余 单价' "
           "(metering API pages and third-party figures only); the stored help.aliyun.com/zh/oss/storage-fees copy has no figure "
           "(its prices are a widget), zh/oss/billing-examples is not stored; 0.12 元/GB/月 and 0.01 元/万次 (华东1) appear only in "
-          "an Alibaba technical-solution text stored without its address and in third-party notes: not used")
+          "an Alibaba technical-solution text stored without its address and in third-party notes: not used. 2026-12-05: "
+          "storage sourced in cn-hangzhou from zh/oss 计费概述 (example figure); requests: search docs 'OSS 存储费用 ... PUT类请求 "
+          "元/万次' (help.aliyun.com/en/oss/api-operation-calling-fees names the items, prices on the widget), find_string "
+          "'0.01元/万次' (COS pages and third-party notes only)")
 _S_SLB = ("search docs: 'SLB/CLB LCU 计费 按使用量', '传统型负载均衡CLB 按使用量计费 公网IP保有费 LCU 单价', "
           "'仅公网按量付费实例收取公网IP保有费 ... 元/小时': every stored copy of the pay-as-you-go page stops before the "
           "公网IP保有费 and LCU figures; an older revision (document_detail/27692.htm) gives 0.02 元/小时 for the pre-2024-12 "
@@ -193,7 +220,7 @@ PRICES: tuple[Price, ...] = (
     Price("tencentcloud", "postgresql:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_TPG)),
     Price("tencentcloud", "redis:instance", "hour", None, ALL_REGIONS, _unverified(_S_TREDIS), "per memory size and replicas"),
     Price("tencentcloud", "free:dns-record", "month", 0.0, ALL_REGIONS, _unverified(_S_DNSPOD), "DNSPod free plan records"),
-    Price("tencentcloud", "free:network", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "VPC, subnet, security group and rules"),
+    Price("tencentcloud", "free:network", "month", 0.0, ALL_REGIONS, VPC_FREE, "VPC, subnet, security group and rules"),
     Price("tencentcloud", "free:identity", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "CAM user, policy, key"),
     Price("tencentcloud", "free:certificate", "month", 0.0, ALL_REGIONS, _unverified(_S_FREE_T), "an uploaded (not bought) certificate"),
     Price("tencentcloud", "free:lb-config", "month", 0.0, ALL_REGIONS, _unverified(_S_CLB), "listeners, rules, redirections, attachments"),
@@ -210,6 +237,8 @@ PRICES: tuple[Price, ...] = (
     Price("alicloud", "traffic:public", "GB", None, ALL_REGIONS, _unverified(_S_ECS_TRAFFIC), "outbound, PayByTraffic"),
     Price("alicloud", "bandwidth-cap", "month", 0.0, ALL_REGIONS, ALI_PUBLIC_BANDWIDTH,
           "PayByTraffic: billed by the GB, the cap only bounds it"),
+    Price("alicloud", "bucket:storage", "GB-month", 0.12, ("cn-hangzhou",), ALI_OSS_BILLING,
+          "OSS standard, locally redundant; the page's example"),
     Price("alicloud", "bucket:storage", "GB-month", None, ALL_REGIONS, _unverified(_S_OSS), "OSS standard, locally redundant"),
     Price("alicloud", "bucket:requests", "10k requests", None, ALL_REGIONS, _unverified(_S_OSS)),
     Price("alicloud", "cdn:traffic", "GB", 0.24, ALL_REGIONS, ALI_CDN_BASIC,

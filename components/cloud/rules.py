@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from components.cloud import catalog
+from components.cloud import catalog, fact_sources
 
 Problem = tuple[str, object, str]
 
@@ -98,6 +98,8 @@ def sizing_notes(cloud: str, instance_type: str) -> list[str]:
     return []
 
 
+# The day the API pages quoted by the constants below were read: dated, provider-independent facts.
+RULES_READ_AT: str = fact_sources.PAGES_READ
 # Tencent: RunInstances DataDisk.DiskSize "最小调整步长为10G" (https://cloud.tencent.com/document/api/213/15753#DataDisk).
 TENCENT_DISK_STEP_GB = 10
 # Tencent PostgreSQL CreateInstances: Storage "设置步长为10"; AdminName 1-16 of letters, digits, _,

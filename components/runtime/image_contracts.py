@@ -146,11 +146,11 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "redis_image": ImageContract(
         upstream="redis:7-alpine",
-        describes="7.4.11",
+        describes="7.4.6",
         user="redis", uid=999, gid=1000,
         entrypoint=("docker-entrypoint.sh redis-server: a flag or *.conf first argument means redis-server; as root "
-                    "chowns what in /data is not redis's and re-execs via `setpriv --reuid=redis --regid=redis "
-                    "--clear-groups`; sets umask 0077 when it is 0022; execs the command."),
+                    "chowns what in /data is not redis's and re-execs via `gosu redis` (7.4.6 ships gosu 1.17, not "
+                    "setpriv); sets umask 0077 when it is 0022; execs the command."),
         starts_as_root=True,
         image_user="", image_entrypoint=("docker-entrypoint.sh",), image_cmd=("redis-server",),
         config_paths=(),
@@ -159,9 +159,10 @@ CONTRACTS: dict[str, ImageContract] = {
         file_env=(),
         health_binaries=("redis-cli", "redis-server", "sed", "grep", *_BUSYBOX),
         sources=(
-            "docker-library/repo-info:repos/redis/remote/7-alpine.md@1742085aa3304e996a45e00271d6b8308029b6e3 "
-            "(7.4.11: addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis; apk add tzdata setpriv; "
-            "mkdir /data && chown redis:redis /data; VOLUME /data; WORKDIR /data)",
+            "docker-library/repo-info:repos/redis/remote/7-alpine.md, the revision describing REDIS_VERSION=7.4.6 "
+            "(built Fri, 03 Oct 2025; read 2026-12-05 from the stored index, id 55049415878): addgroup -S -g 1000 redis; "
+            "adduser -S -G redis -u 999 redis; apk add tzdata; ENV GOSU_VERSION=1.17 and the gosu install; "
+            "mkdir /data && chown redis:redis /data; VOLUME /data; WORKDIR /data; ENTRYPOINT docker-entrypoint.sh; CMD redis-server",
             "docker-library/redis:7.2/alpine/docker-entrypoint.sh@e92049967d6baa9b4b3d6fd950553e6458e61f13 "
             "(argument rewrite, chown, umask 0077; that older revision drops privileges with gosu)",
         ),
@@ -172,14 +173,14 @@ CONTRACTS: dict[str, ImageContract] = {
         memory_source=("derived: redis.io FAQ, an empty instance uses about 3 MB; the stack's limit is maxmemory plus "
                        "at least 64 MiB for the fork of a snapshot (components/runtime/data.py)"),
         local_image="xqfc-e2e/redis:local",
-        unverified=("the exact setpriv options of the current entrypoint (from a third-party description; "
-                    "the current docker-entrypoint.sh was not read)",
-                    "repo-info describes 7.4.11, but prod pins 7.4.6: the uid, gid and privilege drop of 7.4.6 were not read"),
+        unverified=("the docker-entrypoint.sh text of the 7.4.6 build was not read (docker-library/redis's snapshot "
+                    "ends in 2024, at 7.4-rc): its steps come from the 7.2 revision, the gosu drop from the 7.4.6 image "
+                    "history; the local image re-execs with setpriv, the same uid/gid switch",),
         notes="Debian trixie packages Redis 8.0, not 7.4: the local image runs 8.0.",
     ),
     "nginx_image": ImageContract(
         upstream="nginx:1.28-alpine",
-        describes="1.26.3",
+        describes="1.28.0",
         user="nginx", uid=101, gid=101, main_uid=0,
         entrypoint=("/docker-entrypoint.sh nginx -g 'daemon off;': runs/sources /docker-entrypoint.d/*.sh|*.envsh "
                     "(ipv6 listen, local resolvers, envsubst templates, worker tuning), then execs nginx. The master "
@@ -192,11 +193,15 @@ CONTRACTS: dict[str, ImageContract] = {
         file_env=(),
         health_binaries=("nginx", "curl", *_BUSYBOX),
         sources=(
-            "nginxinc/docker-nginx:stable/alpine-slim/Dockerfile@b430becb8f0f6b8d69e68cc73a82ea2873c38639 "
-            "(addgroup -g 101 -S nginx; adduser -S -D -H -u 101 -h /var/cache/nginx -s /sbin/nologin -G nginx -g nginx nginx; "
-            "access/error log symlinks to /dev/stdout and /dev/stderr; STOPSIGNAL SIGQUIT)",
-            "nginxinc/docker-nginx:stable/alpine/Dockerfile@b430bec (apk add curl ca-certificates)",
-            "nginxinc/docker-nginx:stable/alpine-slim/docker-entrypoint.sh@b430bec",
+            "docker-library/repo-info:repos/nginx/remote/stable-alpine-perl.md, the revision describing NGINX_VERSION=1.28.0 "
+            "(built Wed, 23 Apr 2025; read 2026-12-05 from the stored index, id 54488619771; its first layers are the "
+            "1.28-alpine image): addgroup -g 101 -S nginx; adduser -S -D -H -u 101 -h /var/cache/nginx -s /sbin/nologin "
+            "-G nginx -g nginx nginx; access/error log symlinks to /dev/stdout and /dev/stderr; mkdir /docker-entrypoint.d; "
+            "COPY docker-entrypoint.sh and 10-listen-on-ipv6-by-default.sh, 15-local-resolvers.envsh, "
+            "20-envsubst-on-templates.sh, 30-tune-worker-processes.sh; ENTRYPOINT /docker-entrypoint.sh; STOPSIGNAL SIGQUIT; "
+            "CMD nginx -g 'daemon off;'; apk add curl ca-certificates",
+            "nginxinc/docker-nginx:stable/alpine-slim/docker-entrypoint.sh@b430becb8f0f6b8d69e68cc73a82ea2873c38639 "
+            "(the script's text, read at the 1.26.3 revision)",
         ),
         writes=("/var/cache/nginx", "/var/run"),
         root_caps=("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"),
@@ -205,7 +210,8 @@ CONTRACTS: dict[str, ImageContract] = {
         memory_floor_mb=32,
         memory_source="derived: no documented floor; the master and auto worker processes with the default buffers stay well under 32 MiB",
         local_image="xqfc-e2e/nginx:local",
-        unverified=("the sources read describe 1.26.3 (the stable of that snapshot), not the 1.28 / 1.28.0 the stacks pin",
+        unverified=("the text of docker-entrypoint.sh at 1.28.0 (the image history shows the same file names; the "
+                    "script was read at the 1.26.3 revision, the newest nginxinc/docker-nginx snapshot)",
                     "the pid path of the package's nginx.conf (the stack passes its own config and pid directive)"),
         notes=("Temp files go to /var/cache/nginx/*_temp (compiled in); the stack mounts a tmpfs there. "
                "Debian trixie packages nginx 1.26: the local image runs it with upstream's layout."),
@@ -223,13 +229,16 @@ CONTRACTS: dict[str, ImageContract] = {
         owned_paths=("/etc/prometheus", "/prometheus"),
         file_env=("*_file fields inside prometheus.yml (password_file, bearer_token_file, ...)",),
         health_binaries=("prometheus", "promtool", *_BUSYBOX),
-        sources=("prometheus/prometheus:Dockerfile@v3.5.0 (chown -R nobody:nobody /etc/prometheus /prometheus; "
-                 "USER nobody; VOLUME /prometheus; WORKDIR /prometheus)",),
+        sources=("prometheus/prometheus:Dockerfile@v3.5.0 (8be3a9560fbdd18a94dedec4b747c35178177202; chown -R "
+                 "nobody:nobody /etc/prometheus /prometheus && chmod g+w /prometheus; USER nobody; VOLUME /prometheus; "
+                 "WORKDIR /prometheus)",
+                 "prometheus/prometheus:docs/storage.md@v3.5.0 (samples grouped into two-hour blocks; the current block "
+                 "kept in memory, secured by the WAL; wal and chunks_head peak every 2 hours)"),
         writes=("/prometheus",),
         reads=(FileRead("--config.file", "prometheus.yml (YAML), rule files it names"),),
         memory_floor_mb=256,
         memory_source=("derived: no documented floor; the head block holds ~2 h of samples of every active series "
-                       "(prometheus.io/docs/prometheus/latest/storage), a few thousand series here"),
+                       "(prometheus/prometheus docs/storage.md@v3.5.0), a few thousand series here"),
         local_image="xqfc-e2e/prometheus:local",
         notes="Debian trixie packages Prometheus 2.53: a v3-only config feature fails locally.",
     ),
@@ -284,7 +293,9 @@ CONTRACTS: dict[str, ImageContract] = {
                        "memory: 512 MB\" (the v9.2 page said 255 MB; the stacks run 12.1, between the two read)"),
         memory_describes=("10.1", "13.2"),
         local_image="xqfc-e2e/grafana:local", stand_in=True,
-        unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin",),
+        unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin: "
+                    "grafana/grafana is too large to fetch and the stored index holds neither file at v12.1.1 "
+                    "(commit df5de8219b41, re-checked 2026-12-05)",),
     ),
     "node_exporter_image": ImageContract(
         upstream="prom/node-exporter:v1.9.1",
@@ -366,13 +377,15 @@ CONTRACTS: dict[str, ImageContract] = {
         config_paths=(), data_paths=(), owned_paths=(),
         file_env=("--redis.password-file / REDIS_PASSWORD_FILE (JSON: address -> password)",),
         health_binaries=(),
-        sources=("oliver006/redis_exporter:Dockerfile@v1.75.0 (scratch-release and alpine targets, USER 59000:59000)",
+        sources=("oliver006/redis_exporter:Dockerfile@v1.75.0 (9edec39c3a9a88148eebafb835629d07e0a647b8; scratch-release "
+                 "and alpine targets, USER 59000:59000)",
+                 "oliver006/redis_exporter:.github/workflows/release.yml@v1.75.0 (the docker/metadata-action tags, i.e. the "
+                 "plain v1.75.0, are built with target: scratch-release; only the -alpine tags use target: alpine)",
                  "oliver006/redis_exporter:main.go@v1.75.0 line 64"),
         reads=(FileRead("--redis.password-file", "JSON object: redis address -> password"),),
         memory_floor_mb=16,
         memory_source="derived: no documented floor; one connection per scrape",
         local_image="xqfc-e2e/redis-exporter:local",
-        unverified=("which target the plain v1.75.0 tag is (scratch assumed; the -alpine tags are the alpine target)",),
     ),
     "nginx_exporter_image": ImageContract(
         upstream="nginx/nginx-prometheus-exporter:1.4.2",
@@ -432,7 +445,7 @@ CONTRACTS: dict[str, ImageContract] = {
     ),
     "loki_image": ImageContract(
         upstream="grafana/loki:3.5.3",
-        describes="main@0230065",
+        describes="3.5.3",
         user="loki", uid=10001, gid=10001,
         entrypoint="/usr/bin/loki -config.file=/etc/loki/local-config.yaml, as 10001",
         starts_as_root=False,
@@ -442,20 +455,20 @@ CONTRACTS: dict[str, ImageContract] = {
         owned_paths=("/etc/loki", "/loki"),
         file_env=("-config.expand-env (${VAR} in the config; no *_FILE variables)",),
         health_binaries=("loki", *_BUSYBOX),
-        sources=("grafana/loki:cmd/loki/Dockerfile@0230065a10abdce767a9c3b84a9e43cdf61a1b87 "
+        sources=("grafana/loki:cmd/loki/Dockerfile@v3.5.3 (af52a690ce73867bbf9cecbf2d279c578aa99d2d) "
                  "(distroless static:debug; addgroup -g 10001 -S loki; adduser -u 10001 -S loki -G loki; "
-                 "chown -R loki:loki /etc/loki /loki; ln -s /busybox/sh /bin/sh; USER 10001)",),
+                 "mkdir -p /loki/rules /loki/rules-temp; chown -R loki:loki /etc/loki /loki; ln -s /busybox/sh /bin/sh; "
+                 "USER 10001; ENTRYPOINT /usr/bin/loki; CMD -config.file=/etc/loki/local-config.yaml)",),
         writes=("/loki",),
         reads=(FileRead("-config.file", "Loki YAML config"),),
         memory_floor_mb=128,
         memory_source=("derived: no documented floor for the single binary; ingester chunks of a handful of streams "
                        "plus the query cache (embedded_cache default 100 MB is capped by the stack's config)"),
         local_image="xqfc-e2e/loki:local", stand_in=True,
-        unverified=("the revision read is a main commit, not the 3.5.3 tag the stacks pin",),
     ),
     "promtail_image": ImageContract(
         upstream="grafana/promtail:3.5.3",
-        describes="main@072f705",
+        describes="3.5.3",
         user="root", uid=0, gid=0,
         entrypoint="/usr/bin/promtail -config.file=/etc/promtail/config.yml; no USER (root); Ubuntu base",
         starts_as_root=False,
@@ -463,8 +476,9 @@ CONTRACTS: dict[str, ImageContract] = {
         config_paths=("/etc/promtail/config.yml",), data_paths=(), owned_paths=(),
         file_env=("-config.expand-env",),
         health_binaries=("promtail", "sh"),
-        sources=("grafana/loki:clients/cmd/promtail/Dockerfile@072f705786cc97574f5d45887d72f9a4bb870eb8 "
-                 "(ubuntu:noble + libsystemd-dev tzdata ca-certificates: no wget or curl)",),
+        sources=("grafana/loki:clients/cmd/promtail/Dockerfile@v3.5.3 (af52a690ce73867bbf9cecbf2d279c578aa99d2d) "
+                 "(public.ecr.aws/ubuntu/ubuntu:noble + libsystemd-dev tzdata ca-certificates: no wget or curl; no USER; "
+                 "ENTRYPOINT /usr/bin/promtail; CMD -config.file=/etc/promtail/config.yml)",),
         writes=("/promtail",),
         reads=(FileRead("-config.file", "Promtail YAML config (positions file path inside)"),),
         memory_floor_mb=32,
@@ -472,6 +486,5 @@ CONTRACTS: dict[str, ImageContract] = {
         host_access=HostAccess(mounts=(("/var/run/docker.sock", "/var/run/docker.sock"),)),
         engine=EngineSupport(why="reads logs through the Docker API (docker_sd_configs); its client's API version was not read"),
         local_image="xqfc-e2e/promtail:local", stand_in=True,
-        unverified=("the revision read is a main commit, not the 3.5.3 tag the stacks pin",),
     ),
 }
