@@ -32,9 +32,9 @@ BUSYBOX_PROBLEM = (f"{HOST_BUSYBOX} must be a statically linked busybox (it runs
                    f"no HTTP client): apt-get install {BUSYBOX_PACKAGE}")
 
 
-def static_busybox() -> str:
-    """A shell test: true when /bin/busybox exists and is a static ELF binary."""
-    return f"{{ test -x {HOST_BUSYBOX} && python3 -c {shlex.quote(_ELF_STATIC)} {HOST_BUSYBOX}; }}"
+def static_busybox(path: str = HOST_BUSYBOX) -> str:
+    """A shell test: true when `path` (the host's busybox) is an executable, statically linked ELF file."""
+    return f"{{ test -x {shlex.quote(path)} && python3 -c {shlex.quote(_ELF_STATIC)} {shlex.quote(path)}; }}"
 
 
 def cloud_init_ready() -> str:

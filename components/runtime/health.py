@@ -125,18 +125,23 @@ PROBES: dict[str, Probe] = {
     "redis-exporter": Probe(
         "redis_exporter_image", _host_get("http://127.0.0.1:9121/health"), "20s",
         "FROM scratch (oliver006/redis_exporter Dockerfile@v1.75.0); listens on :9121 at once (main.go "
-        "--web.listen-address default), /health answers without asking Redis", host_busybox=True),
+        "web.listen-address default) and /health (exporter/exporter.go, healthHandler) answers without asking Redis",
+        host_busybox=True),
     "nginx-exporter": Probe(
         "nginx_exporter_image", _host_get("http://127.0.0.1:9113/"), "20s",
         "FROM scratch (nginx/nginx-prometheus-exporter build/Dockerfile@v1.4.2); listens on :9113 at once "
-        "(exporter.go --web.listen-address default); the landing page does not ask nginx", host_busybox=True),
+        "(exporter.go@v1.4.2, kingpinflag.AddFlags default); / is its landing page, served whenever the "
+        "metrics path is not / (ours is the default /metrics), and does not ask nginx", host_busybox=True),
     "dingtalk-bridge": Probe(
         "dingtalk_bridge_image", _host_get("http://127.0.0.1:8060/-/healthy"), "20s",
         "distroless static (timonwong/prometheus-webhook-dingtalk Dockerfile@v2.1.0); reads its config and "
-        "listens on :8060 (cmd/prometheus-webhook-dingtalk/main.go --web.listen-address default)", host_busybox=True),
+        "listens on :8060 (cmd/prometheus-webhook-dingtalk/main.go@v2.1.0 web.listen-address default; "
+        "web/web.go routes /-/healthy)", host_busybox=True),
     "promtail": Probe(
         "promtail_image", _host_get("http://127.0.0.1:9080/ready"), "1m0s",
-        "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile); /ready answers once "
-        "its targets are synced from the Docker API (server.http_listen_port 9080 in our config, all interfaces)",
+        "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile); /ready is 200 once the "
+        "Docker discovery has made its first target group (clients/pkg/promtail/server/server.go@v3.5.3 ready, "
+        "targets/docker/target_group.go Ready: true even with no container running); server.http_listen_port "
+        "9080 in our config, all interfaces",
         host_busybox=True),
 }

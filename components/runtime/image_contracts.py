@@ -18,7 +18,7 @@ How to extend it
     `unverified` instead of guessing.
   * A new settings default (an upgraded tag): re-read the sources at the new tag; uids and
     entrypoints do change between versions (postgres alpine moved from su-exec to gosu, redis
-    from gosu to setpriv, blackbox_exporter dropped its USER).
+    from gosu to setpriv after the 7.4.6 we pin, blackbox_exporter dropped its USER).
 
 Plain data only: no Pulumi imports, so the plan, the tests and the e2e scripts can all read it.
 """
@@ -99,6 +99,9 @@ class ImageContract:
     # must be named in `unverified`.
     describes: str = ""
     memory_describes: tuple[str, str] = ("", "")
+    # Tags the stacks pin that the sources were NOT read at, each named in `unverified` with why:
+    # the only way a pin may differ from `describes` (tests/test_fact_versions.py).
+    unread_pins: tuple[str, ...] = ()
     host_access: HostAccess = field(default_factory=HostAccess)
     engine: EngineSupport = field(default_factory=EngineSupport)
 
@@ -293,6 +296,7 @@ CONTRACTS: dict[str, ImageContract] = {
                        "memory: 512 MB\" (the v9.2 page said 255 MB; the stacks run 12.1, between the two read)"),
         memory_describes=("10.1", "13.2"),
         local_image="xqfc-e2e/grafana:local", stand_in=True,
+        unread_pins=("12.1.1",),
         unverified=("the Dockerfile and run.sh read are 2025 main revisions (Go 1.24.2), not the 12.1.1 tag the stacks pin: "
                     "grafana/grafana is too large to fetch and the stored index holds neither file at v12.1.1 "
                     "(commit df5de8219b41, re-checked 2026-12-05)",),

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Our own entrypoint with the behaviour of docker-library/redis's docker-entrypoint.sh:
 # a first argument that is a flag or a *.conf file means redis-server; as root, chown what in the
-# working dir (/data) is not redis's and re-exec as redis (setpriv, like current upstream);
+# working dir (/data) is not redis's and re-exec as redis (setpriv, as upstream after 7.4.6; the
+# 7.4.6 we pin uses gosu: the same uid/gid switch);
 # umask 0077 when the umask is the default 0022.
 set -e
 if [ "${1#-}" != "$1" ] || [ "${1%.conf}" != "$1" ]; then
