@@ -13,9 +13,9 @@ registered resource is then carried out the way the engine schedules it and its 
   diffs by components/runtime/provider_behaviour.py's table).
 - `command:remote:Command`: `create` (or `update` when an input other than `triggers`
   changed) over SSH as the deploy user with `stdin`, like pulumi-command; `delete` on destroy.
-- `docker:index/...`: the Docker CLI over `ssh://` (the Docker provider's transport), with
-  the container inputs translated flag for flag, created as resourceDockerContainerCreate does
-  (on network_mode "bridge", then moved to networks_advanced). An input this module does not
+- `docker:index/...`: the Docker CLI over `ssh://` (the Docker provider's transport); a
+  container is created with the Engine API body resourceDockerContainerCreate builds (create_body,
+  sent over `docker system dial-stdio`), on network_mode "bridge", then moved to networks_advanced. An input this module does not
   know fails the run instead of being dropped, so nothing the program declares goes unapplied.
 - `random:index/randomPassword:RandomPassword`: a real random value (see E2eMocks).
 
