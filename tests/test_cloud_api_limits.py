@@ -109,3 +109,17 @@ def test_private_cidr_rule_refuses_ipv6_instead_of_raising():
 
     assert private_cidr(8, 28)("fd00::/64") is False
     assert private_cidr(8, 28)("10.1.0.0/16") is True
+
+
+def test_tencent_policy_port_takes_the_forms_security_group_policy_documents():
+    # SecurityGroupPolicy.Port at terraform-provider-tencentcloud@v1.82.42: all, ports, a range.
+    from components.cloud.api_limits import tencent_policy_port
+
+    assert all(tencent_policy_port(v) for v in ("all", "ALL", "22", "80,443", "8000-8080", "1-65535"))
+    assert not any(tencent_policy_port(v) for v in ("0", "65536", "90-80", "", "80,", "http", "80:90", 80))
+
+
+def test_tencent_hostname_refuses_a_hyphen_run():
+    # RunInstances HostName (Tencent): '.' and '-' are not used consecutively.
+    (tc,) = [lim for lim in LIMITS if lim.resource == "tencentcloud:Instance/instance:Instance" and lim.argument == "hostname"]
+    assert tc.check("xqfc-dev.web1") and not tc.check("xqfc--dev")

@@ -8,6 +8,7 @@ memory floor came from the 9.2 documentation while the stacks run 12.1.
 from __future__ import annotations
 
 import re
+import tokenize
 
 import pytest
 
@@ -135,3 +136,53 @@ def test_docs_cloud_rules_names_the_provider_releases_the_facts_describe():
     text = (ROOT / "docs" / "cloud-rules.md").read_text()
     for cloud in fact_sources.PROVIDERS:
         assert f"| {cloud} | {fact_sources.read_at(cloud)} |" in text, f"docs/cloud-rules.md: {cloud}'s provider release"
+
+
+# --- provider source citations (issue 22): a rule read in a provider's source names the tag read -------
+
+# A row's source cites provider code when it names a Go file or "provider" outside a page address.
+_PROVIDER_CITATION = re.compile(r"\.go\b|provider")
+_TAGGED_CITATION = re.compile(r"terraform-provider-(?P<cloud>tencentcloud|alicloud)@(?P<tag>v\d+\.\d+\.\d+) (?P<path>\S+\.go) \S")
+# Wording a row uses when the release the pinned wrapper runs could not be read (READ_ELSEWHERE).
+NOT_REREAD = "not re-read at"
+
+
+def _provider_sourced_rows():
+    for table, row in _rows():
+        if _PROVIDER_CITATION.search(re.sub(r"https?://\S+", "", row.source)):
+            yield table, row
+
+
+def test_a_provider_source_citation_names_the_tag_path_and_function_read():
+    rows = list(_provider_sourced_rows())
+    assert rows, "no row cites provider source: the check below checks nothing"
+    for table, row in rows:
+        m = _TAGGED_CITATION.search(row.source)
+        assert m and m["cloud"] == row.cloud, (
+            f"{table} {row.resource} {row.argument}: cite provider code as "
+            f"'terraform-provider-{row.cloud}@vX.Y.Z <path>.go <function or schema key>', not {row.source!r}")
+
+
+def test_a_provider_source_citation_is_at_the_release_the_pinned_wrapper_runs():
+    for table, row in _provider_sourced_rows():
+        m = _TAGGED_CITATION.search(row.source)
+        p = fact_sources.PROVIDERS[row.cloud]
+        if p.terraform_version == fact_sources.READ_ELSEWHERE:
+            # The wrapped release is unknown: the row says which release it was read at instead, and why.
+            assert NOT_REREAD in row.source, (table, row.argument, row.source)
+        else:
+            assert m and m["tag"] == p.terraform_version, (
+                f"{table} {row.resource} {row.argument}: read at {m and m['tag']}, the stacks run "
+                f"{p.terraform_provider} {p.terraform_version}: re-read it there")
+
+
+def test_provider_code_cited_in_cloud_comments_names_its_tag():
+    # The same rule for the comments of components/cloud: a .go file named without a tag was read
+    # at no known release. The tag goes on the comment line that names the file.
+    untagged = []
+    for path in sorted((ROOT / "components" / "cloud").glob("*.py")):
+        with path.open() as f:
+            for tok in tokenize.generate_tokens(f.readline):
+                if tok.type == tokenize.COMMENT and re.search(r"\w\.go\b", tok.string) and "@v" not in tok.string:
+                    untagged.append(f"{path.name}:{tok.start[0]}: {tok.string}")
+    assert untagged == []

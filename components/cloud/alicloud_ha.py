@@ -28,8 +28,9 @@ PG_INSTANCE_TYPE = "pg.n2.2c.2m"
 # Redis 7.0 exists only as a cloud-native instance (class codes ending in .ce); the classic
 # redis.master.* classes stop at 5.0. 1 GB standard (master-replica). Sources: Alibaba's
 # "Instance types for Redis Open-Source Edition cloud native instances" and
-# aliyun/terraform-provider-alicloud alicloud/resource_alicloud_kvstore_instance_test.go,
-# whose 7.0 cases all use redis.shard.*.ce (docs/cloud-rules.md).
+# terraform-provider-alicloud@v1.289.0 alicloud/resource_alicloud_kvstore_instance_test.go,
+# whose 7.0 cases all use redis.shard.*.ce (api_limits instanceClass row: not re-read at the
+# release pulumi-alicloud 4.0.0 wraps, which could not be read; docs/cloud-rules.md).
 REDIS_INSTANCE_CLASS = "redis.shard.small.ce"
 # Pay-by-usage (LCU) is the only CLB billing Alibaba sells to new instances; such instances take
 # no specification (catalog.SALE_STATUS, docs/cloud-rules.md "What the clouds sell").

@@ -100,11 +100,12 @@ def alicloud_tags(v: Any) -> bool:
     )
 
 
-def hostname(max_len: int) -> Callable[[Any], bool]:
+def hostname(max_len: int, hyphen_runs: bool = True) -> Callable[[Any], bool]:
     # Linux host names: dot-separated labels of letters, digits and '-', not starting or ending
-    # with '.' or '-', no '..'.
+    # with '.' or '-', no '..'. hyphen_runs=False also refuses '--' (Tencent: '.' and '-' "不能连续使用").
     rx = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
-    return lambda v: isinstance(v, str) and 2 <= len(v) <= max_len and rx.fullmatch(v) is not None
+    return lambda v: (isinstance(v, str) and 2 <= len(v) <= max_len and rx.fullmatch(v) is not None
+                      and (hyphen_runs or "--" not in v))
 
 
 def tencent_user_data(v: Any) -> bool:
@@ -118,9 +119,19 @@ def alicloud_user_data(v: Any) -> bool:
         return False
 
 
-def port_or_all(v: Any) -> bool:
-    # The API documents lower-case `all`; the provider compares case-insensitively.
-    return (isinstance(v, str) and v.lower() == "all") or (isinstance(v, str) and v.isdigit() and 1 <= int(v) <= 65535)
+def tencent_policy_port(v: Any) -> bool:
+    # SecurityGroupPolicy.Port: all, single ports separated by commas, or a lo-hi range. The API
+    # documents lower-case `all`; we send `ALL`, which the provider passes on unchanged (not verified
+    # against the API: docs/cloud-rules.md).
+    if not isinstance(v, str):
+        return False
+    if v.lower() == "all":
+        return True
+    for part in v.split(","):
+        m = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", part)
+        if not m or not 1 <= int(m[1]) <= int(m[2] or m[1]) <= 65535:
+            return False
+    return True
 
 
 def alicloud_port_range(v: Any) -> bool:
@@ -159,6 +170,19 @@ A_TAGGED = (
     "alicloud:rds/instance:Instance", "alicloud:kvstore/instance:Instance",
 )
 TAG_SOURCE_TC = "https://cloud.tencent.com/document/product/651/13354"
+# Provider source the rows below were read in: the tag is the Terraform provider release the pinned
+# wrapper runs (fact_sources.PROVIDERS; tests/test_fact_versions.py fails when the two part).
+TC_PROVIDER = "terraform-provider-tencentcloud@v1.82.42"
+TC_RULE_SET = f"{TC_PROVIDER} tencentcloud/services/vpc/resource_tc_security_group_rule_set.go ResourceTencentCloudSecurityGroupRuleSet"
+TC_INSTANCE = f"{TC_PROVIDER} tencentcloud/services/cvm/resource_tc_instance.go ResourceTencentCloudInstance"
+# The vendored API model the provider sends (its field comments are the API reference's text).
+TC_VPC_MODEL = f"{TC_PROVIDER} vendor/github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc/v20170312/models.go"
+TC_CVM_MODEL = f"{TC_PROVIDER} vendor/github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312/models.go"
+# pulumi-alicloud 4.0.0's Terraform provider release could not be read (fact_sources.PROVIDERS);
+# v1.289.0 is the newest tag of aliyun/terraform-provider-alicloud that could be read.
+AL_PROVIDER = "terraform-provider-alicloud@v1.289.0"
+AL_NOT_REREAD = ("not re-read at the release pulumi-alicloud 4.0.0 wraps (unknown, v1.295.0 or later: its docs reach "
+                 "\"Available since v1.295.0\"; the newest readable tag is v1.289.0)")
 TAG_SOURCE_AL = f"{ALIYUN_DOCS}/resource-management/tag/product-overview/limits"
 
 LIMITS: list[Limit] = [
@@ -174,22 +198,34 @@ LIMITS: list[Limit] = [
     Limit(TC, "tencentcloud:Security/group:Group", "name", "1-60 characters", length(1, 60), "x" * 61, f"{TENCENT_DOCS}/215/15805"),
     Limit(TC, "tencentcloud:Security/group:Group", "description", "at most 100 characters", length(0, 100), "x" * 101,
           f"{TENCENT_DOCS}/215/15805"),
-    *[Limit(TC, "tencentcloud:Security/groupRuleSet:GroupRuleSet", f"{d}.*.{arg}", rule, check, bad, "tencentcloud provider vpc/resource_tc_security_group_rule_set.go (SecurityGroupPolicy)")
+    *[Limit(TC, "tencentcloud:Security/groupRuleSet:GroupRuleSet", f"{d}.*.{arg}", rule, check, bad, source)
       for d in ("ingresses", "egresses")
-      for arg, rule, check, bad in (
-          ("description", "at most 100 characters (as GroupDescription)", length(0, 100), "x" * 101),
-          ("port", "one port 1-65535 or all", port_or_all, "0"),
-          ("protocol", "TCP, UDP, ICMP, ICMPv6 or ALL", one_of("TCP", "UDP", "ICMP", "ICMPv6", "ALL"), "tcp/udp"),
-          ("action", "ACCEPT or DROP", one_of("ACCEPT", "DROP"), "accept"),
+      for arg, rule, check, bad, source in (
+          # Neither the provider nor SecurityGroupPolicy states a limit: we keep CreateSecurityGroup's.
+          ("description", "at most 100 characters (assumed: as GroupDescription)", length(0, 100), "x" * 101,
+           f"{TC_RULE_SET} description: no ValidateFunc; {TC_VPC_MODEL} SecurityGroupPolicy.PolicyDescription: no limit; "
+           "CreateSecurityGroupRequestParams.GroupDescription: at most 100 characters"),
+          ("port", "all, ports 1-65535 separated by commas, or a lo-hi range", tencent_policy_port, "http",
+           f"{TC_RULE_SET} port: all, a single port, or a port range (80, 80,90, 80-90); "
+           f"{TC_VPC_MODEL} SecurityGroupPolicy.Port"),
+          ("protocol", "TCP, UDP, ICMP, ICMPv6 or ALL", one_of("TCP", "UDP", "ICMP", "ICMPv6", "ALL"), "tcp/udp",
+           f"{TC_RULE_SET} protocol: Valid values (no ValidateFunc); {TC_VPC_MODEL} SecurityGroupPolicy.Protocol"),
+          # The provider lets `accept` through (ValidateAllowedStringValueIgnoreCase) to an API
+          # documented in upper case: we keep the documented spelling.
+          ("action", "ACCEPT or DROP", one_of("ACCEPT", "DROP"), "ALLOW",
+           f"{TC_RULE_SET} action: ValidateAllowedStringValueIgnoreCase([ACCEPT, DROP]); {TC_VPC_MODEL} SecurityGroupPolicy.Action"),
       )],
     Limit(TC, "tencentcloud:Instance/instance:Instance", "instanceName", "2-128 characters", length(2, 128), "x" * 129,
-          "tencentcloud provider cvm/resource_tc_instance.go (instance_name: ValidateStringLengthInRange(2, 128))"),
-    Limit(TC, "tencentcloud:Instance/instance:Instance", "hostname", "Linux: 2-60 characters, dot-separated labels of letters, digits, -",
-          hostname(60), "xqfc_dev", "tencentcloud provider cvm/resource_tc_instance.go (hostname, from RunInstances HostName)"),
+          f"{TC_INSTANCE} instance_name: ValidateStringLengthInRange(2, 128)"),
+    Limit(TC, "tencentcloud:Instance/instance:Instance", "hostname",
+          "Linux: 2-60 characters, dot-separated labels of letters, digits, - (no -- either)",
+          hostname(60, hyphen_runs=False), "xqfc_dev",
+          f"{TC_INSTANCE} hostname: Description (Linux 2-60); {TC_CVM_MODEL} RunInstancesRequestParams.HostName"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "userDataRaw", "at most 16 KB once base64-encoded", tencent_user_data,
-          "x" * 12289, "tencentcloud provider cvm/resource_tc_instance.go (user_data_raw: up to 16 KB after base64)"),
+          "x" * 12289, f"{TC_INSTANCE} user_data_raw: up to 16 KB after base64 (base64.StdEncoding in resourceTencentCloudInstanceCreate)"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "imageId", "img- and 8 characters", matches(r"img-[a-z0-9]{8}"), "ubuntu",
-          "tencentcloud provider common/validators.go ValidateImageID; RunInstances ImageId e.g. img-8toqc6s3"),
+          f"{TENCENT_DOCS}/213/15730 RunInstances ImageId, e.g. img-8toqc6s3; {TC_INSTANCE} image_id: no ValidateFunc "
+          "(ValidateImageID, an img- prefix check, guards TKE resources only)"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "dataDisks.*.dataDiskSize", "a multiple of 10 GB", step_of(10), 105,
           f"{TENCENT_DOCS}/213/15753#DataDisk"),
     Limit(TC, "tencentcloud:Cos/bucket:Bucket", "bucket", "<name>-<APPID>: name 1-50 of a-z, 0-9, -, not starting/ending with -",
@@ -231,7 +267,9 @@ LIMITS: list[Limit] = [
           f"{TENCENT_DOCS}/409/56107"),
     Limit(TC, "tencentcloud:Postgresql/instance:Instance", "storage", "GB in steps of 10", step_of(10), 25, f"{TENCENT_DOCS}/409/56107"),
     Limit(TC, "tencentcloud:Postgresql/instance:Instance", "dbMajorVersion", "10-16 (the SDK's list)",
-          one_of(*(str(v) for v in range(10, 17))), "17", "tencentcloud provider postgresql_instance: db_major_version"),
+          one_of(*(str(v) for v in range(10, 17))), "17",
+          f"{TC_PROVIDER} tencentcloud/services/postgresql/resource_tc_postgresql_instance.go "
+          "ResourceTencentCloudPostgresqlInstance db_major_version: Valid values 10-16 (no ValidateFunc)"),
     Limit(TC, "tencentcloud:Postgresql/instance:Instance", "charset", "UTF8 or LATIN1", one_of("UTF8", "LATIN1"), "utf-8",
           f"{TENCENT_DOCS}/409/56107"),
     Limit(TC, "tencentcloud:Postgresql/instance:Instance", "backupPlan.baseBackupRetentionPeriod", "7-1830 days", between(7, 1830), 3,
@@ -350,7 +388,8 @@ LIMITS: list[Limit] = [
           f"{ALIYUN_DOCS}/redis/developer-reference/api-r-kvstore-2015-01-01-createinstance"),
     Limit(AL, "alicloud:kvstore/instance:Instance", "instanceClass", "Redis 7.0 is cloud-native only: a class ending in .ce",
           matches(r"redis\.[a-z0-9.]+\.ce"), "redis.master.small.default",
-          "aliyun/terraform-provider-alicloud alicloud/resource_alicloud_kvstore_instance_test.go (7.0 cases)"),
+          f"{AL_PROVIDER} alicloud/resource_alicloud_kvstore_instance_test.go TestAccAliCloudKVStoreRedisInstance_7_0, "
+          f"_7_0_with_proxy_class, _7_0_with_proxy_class_replica: every 7.0 class is redis.shard.*.ce; {AL_NOT_REREAD}"),
     Limit(AL, "alicloud:kvstore/instance:Instance", "port", "1024-65535", between(1024, 65535), 80,
           f"{ALIYUN_DOCS}/redis/developer-reference/api-r-kvstore-2015-01-01-createinstance"),
 ]

@@ -26,7 +26,8 @@ TABLES_READ_AT: str = fact_sources.PAGES_READ
 
 # Instance type names.
 # Tencent: <family>.<size><memory GiB>, e.g. S5.MEDIUM4 (https://cloud.tencent.com/document/product/213/11518);
-#   the provider only checks for a "." (terraform-provider-tencentcloud common/validators.go ValidateInstanceType).
+#   the provider only checks for a "." (instance_type's ValidateFunc at
+#   terraform-provider-tencentcloud@v1.82.42 tencentcloud/common/validators.go ValidateInstanceType).
 # Alibaba: ecs.<family>.<size>, e.g. ecs.c7.large
 #   (https://help.aliyun.com/zh/ecs/user-guide/overview-of-instance-families).
 INSTANCE_TYPE_FORMAT: dict[str, tuple[str, str]] = {
@@ -57,8 +58,9 @@ INSTANCE_TYPES: dict[str, dict[str, Shape]] = {
     },
 }
 
-# Image ids. Tencent: img-<8 characters> (RunInstances ImageId, e.g. img-8toqc6s3; the provider
-# checks the img- prefix: ValidateImageID). Alibaba: a custom image m-<id>, or a public image's
+# Image ids. Tencent: img-<8 characters> (RunInstances ImageId, e.g. img-8toqc6s3; the provider's
+# instance image_id has no validator, so a wrong id reaches the API: api_limits imageId row).
+# Alibaba: a custom image m-<id>, or a public image's
 # file name ending in .vhd (DescribeImages, e.g. ubuntu_24_04_x64_20G_alibase_20240812.vhd).
 IMAGE_ID_FORMAT: dict[str, tuple[str, str]] = {
     "tencentcloud": (r"^img-[a-z0-9]{8}\Z", "img-8toqc6s3"),

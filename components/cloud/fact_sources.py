@@ -47,7 +47,10 @@ PROVIDERS: dict[str, ProviderRelease] = {
         terraform_version=READ_ELSEWHERE,
         source=("pulumi/pulumi-alicloud:provider/go.mod@v4.0.0 not readable: the stored snapshot's newest commit "
                 "(9d2b1e47cc, 2026-08-14) is still module .../provider/v3 wrapping v1.285.0 and has no v4 tag. "
-                "The installed 4.0.0 SDK's docstrings reach \"Available since v1.295.0\", so it wraps v1.295.0 or later"),
+                "The installed 4.0.0 SDK's docstrings reach \"Available since v1.295.0\", so it wraps v1.295.0 or later. "
+                "proxy.golang.org has no github.com/pulumi/pulumi-alicloud/provider/v4 (\"not available\", 2026-12-05), and "
+                "the newest aliyun/terraform-provider-alicloud tag stored is v1.289.0, so provider-sourced alicloud rows "
+                "cite v1.289.0 and say they were not re-read at the wrapped release"),
         read="2026-12-05",
     ),
 }

@@ -66,7 +66,8 @@ def health_check_request(cloud: str, s: Settings) -> HealthCheckRequest:
         return common(scheme="https", port=443, timeout_s=4)
     # alicloud: TCP listeners pass TLS through, so the check is plain HTTP on 80, where nginx passes
     # the health path to the app instead of redirecting. The provider sends no method for a
-    # TCP listener (resource_alicloud_slb_listener.go: HealthCheckMethod only for http/https)
+    # TCP listener (terraform-provider-alicloud@v1.289.0 alicloud/resource_alicloud_slb_listener.go
+    # buildHttpListenerArgs: HealthCheckMethod only for http/https)
     # and we keep the API's 5 s response timeout.
     return common(scheme="http", port=80, timeout_s=5)
 
