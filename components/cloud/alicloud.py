@@ -11,34 +11,33 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Callable
-from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 from pulumi_alicloud import cas, cdn, dns, ecs, oss, ram, vpc
 
-from components.cloud.acme import AcmeArgs, AcmeCertificate
+from components.cloud.acme import AcmeCertificate
+from components.cloud.alicloud_ha import HaNetwork, LoadBalancerArgs, ManagedData, PublicLoadBalancer
+from components.cloud.foundation import CloudFoundation, NetworkParts, ServerParts
 from components.cloud.shapes import (
+    ABORT_INCOMPLETE_UPLOAD_DAYS,
+    BACKUP_PREFIX,
+    DNS_TTL,
+    NONCURRENT_VERSION_DAYS,
+    BucketArgs,
     EdgeArgs,
     NetworkArgs,
-    assemble_foundation,
-    network_args,
     ServerArgs,
-    app_host_placements,
-    app_hosts,
-    dns_record_resource_name,
-    edge_args,
+    dns_records,
     first_image_id,
-    host_server_args,
-    stack_tags,
+    site_acme_args,
 )
 from components.cloud.shapes import child as _child
 from components.firewall import WORLD
-from components.foundation import LIFECYCLE_GRACE_DAYS, ObjectStore
+from components.foundation import LIFECYCLE_GRACE_DAYS
 from components.settings import Settings
 
-BACKUP_PREFIX = "backups/"
 DEFAULT_LINE = "default"
 # lego's DNS provider for Alibaba Cloud DNS; it reads ALICLOUD_ACCESS_KEY/SECRET_KEY like the plugin.
 ACME_DNS_PROVIDER = "alidns"
@@ -153,19 +152,12 @@ class Server(pulumi.ComponentResource):
             tags=args.tags,
             opts=_child(self, protect=args.deletion_protection),
         )
-        self.register_outputs({"public_ip": self.instance.public_ip, "private_ip": self.instance.primary_ip_address})
+        self.public_ip = self.instance.public_ip
+        self.private_ip = self.instance.primary_ip_address
+        self.register_outputs({"public_ip": self.public_ip, "private_ip": self.private_ip})
 
 
 # --- storage -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BucketArgs:
-    name: pulumi.Input[str]
-    retention_days: int
-    protect: bool
-    tags: dict[str, str]
-    writer_name: str
 
 
 # What the backup job needs, nothing more: no bucket deletion, no ACL or policy changes.
@@ -200,14 +192,13 @@ class Bucket(pulumi.ComponentResource):
                     prefix=BACKUP_PREFIX,
                     enabled=True,
                     expirations=[oss.BucketLifecycleRuleExpirationArgs(days=args.retention_days + LIFECYCLE_GRACE_DAYS)],
-                    # A deleted or overwritten backup stays recoverable for a week.
-                    noncurrent_version_expirations=[oss.BucketLifecycleRuleNoncurrentVersionExpirationArgs(days=7)],
+                    noncurrent_version_expirations=[oss.BucketLifecycleRuleNoncurrentVersionExpirationArgs(days=NONCURRENT_VERSION_DAYS)],
                 ),
                 oss.BucketLifecycleRuleArgs(
                     id="abort-incomplete-uploads",
                     prefix="",
                     enabled=True,
-                    abort_multipart_uploads=[oss.BucketLifecycleRuleAbortMultipartUploadArgs(days=1)],
+                    abort_multipart_uploads=[oss.BucketLifecycleRuleAbortMultipartUploadArgs(days=ABORT_INCOMPLETE_UPLOAD_DAYS)],
                 ),
             ],
             force_destroy=False,
@@ -233,6 +224,8 @@ class Bucket(pulumi.ComponentResource):
         self.access_key = ram.AccessKey(
             f"{name}-writer-key", user_name=self.writer.name, opts=_child(self, additional_secret_outputs=["secret"])
         )
+        self.access_key_id = self.access_key.id
+        self.secret_access_key = self.access_key.secret
         self.register_outputs({"name": self.name})
 
 
@@ -258,11 +251,7 @@ class Edge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:alicloud:Edge", name, None, opts)
-        self.tls = AcmeCertificate(
-            f"{name}-tls",
-            AcmeArgs(args.names, ACME_DNS_PROVIDER, args.acme_server_url, args.contact_email, args.renew_days),
-            _child(self),
-        )
+        self.tls = AcmeCertificate(f"{name}-tls", site_acme_args(args, ACME_DNS_PROVIDER), _child(self))
         self.cdn_certificate: cas.ServiceCertificate | None = None
         self.cdn: cdn.DomainNew | None = None
         self.cdn_config: list[cdn.DomainConfig] = []
@@ -300,101 +289,67 @@ class Edge(pulumi.ComponentResource):
                     )
                 )
 
-        self.records: dict[str, dns.AlidnsRecord] = {}
-        for fqdn in args.names:
-            via_cdn = self.cdn is not None and fqdn == args.cdn_name
-            self.records[fqdn] = dns.AlidnsRecord(
-                dns_record_resource_name(name, args.record_names[fqdn]),
-                domain_name=args.dns_zone,
-                rr=args.record_names[fqdn],
-                type="CNAME" if via_cdn else "A",
-                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
-                line=DEFAULT_LINE,
-                # 600 s is the floor of the free DNS edition.
-                ttl=600,
-                opts=_child(self),
+        self.records = {
+            fqdn: dns.AlidnsRecord(
+                r.resource_name, domain_name=args.dns_zone, rr=r.record_name, type=r.type, value=r.value, line=DEFAULT_LINE,
+                ttl=DNS_TTL, opts=_child(self),
             )
+            for fqdn, r in dns_records(name, args, self.cdn.cname if self.cdn else None).items()
+        }
         self.register_outputs({"cdn_domain": self.cdn.cname if self.cdn else None})
 
 
 # --- the whole foundation ------------------------------------------------------------------
 
 
-def s3_endpoint(region: str) -> str:
-    """OSS's S3-compatible endpoint (Alibaba's 'Use AWS SDKs to access OSS'): sign with `region`."""
-    return f"https://s3.oss-{region}.aliyuncs.com"
+class AlicloudFoundation(CloudFoundation[HaNetwork, PublicLoadBalancer]):
+    """The shared sequence (components/cloud/foundation.py) with Alibaba's resources. The
+    provider reads its credentials from ALICLOUD_ACCESS_KEY/SECRET_KEY or a profile: the SDK
+    would not even mark them secret in a stack file."""
 
+    cloud = "alicloud"
 
-class AlicloudFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
-        super().__init__("xqfc:alicloud:Foundation", name, None, opts)
-        s = settings
-        # Credentials come from the plugin's environment (ALICLOUD_ACCESS_KEY/SECRET_KEY) or a
-        # profile, never from stack files: the SDK would not even mark them secret.
-        self.provider = alicloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
-        with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
-        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
-        tags = stack_tags(s)
+    def make_provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        return alicloud.Provider(name, region=region, opts=opts)
 
-        self.network = Network(
-            f"{name}-net",
-            network_args(s, tags),
-            with_provider,
-        )
-        image_id = s.image_id or ecs.get_images_output(
+    def make_network(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> Network:
+        return Network(name, args, opts)
+
+    def lookup_image(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
+        return ecs.get_images_output(
             name_regex=s.image_name_regex, owners="system", most_recent=True, os_type="linux",
             instance_type=s.instance_type, opts=invoke,
         ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "id"))
-        self.ha = None
-        if s.is_ha:
-            from components.cloud.alicloud_ha import HaNetwork
 
-            self.ha = HaNetwork(f"{name}-ha", s, self.network.vpc.id, tags, with_provider)
+    def make_server(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions) -> Server:
+        return Server(name, args, opts)
 
-        placements = app_host_placements(s, self.network.subnet.id, self.ha.secondary_subnet.id if self.ha else None)
-        self.servers = [
-            Server(f"{name}{p.resource_name}", host_server_args(
-                s, zone=p.zone, image_id=image_id, subnet_id=p.subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data(p.hostname), hostname=p.hostname,
-            ), with_provider)
-            for p in placements
-        ]
-        self.server = self.servers[0]
+    def account_id(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
-        account_id = alicloud.get_account_output(opts=invoke).id
-        self.bucket = Bucket(
-            f"{name}-storage",
-            BucketArgs(
-                name=pulumi.Output.concat(s.bucket_base_name, "-", account_id),
-                retention_days=s.backup_retention_days,
-                protect=s.deletion_protection,
-                tags=tags,
-                writer_name=f"xqfc-{s.environment}-backup",
-            ),
-            with_provider,
-        )
-        vm = self.server.instance
-        self.lb = None
-        ha_parts: dict = {}
-        if self.ha is not None:
-            from components.cloud.alicloud_ha import LoadBalancerArgs, ManagedData, PublicLoadBalancer
+        return alicloud.get_account_output(opts=invoke).id
 
-            self.lb = PublicLoadBalancer(
-                f"{name}-lb", LoadBalancerArgs(s, [srv.instance.id for srv in self.servers], tags), with_provider
-            )
-            self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
-            ha_parts = {"database": self.data.database_endpoint, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
-        self.edge = Edge(
-            f"{name}-edge",
-            edge_args(s, self.lb.address if self.lb else vm.public_ip, certificate_name=f"xqfc-{s.environment}"),
-            with_provider,
-        )
-        hosts = app_hosts(s, placements, [(srv.instance, srv.instance.public_ip, srv.instance.primary_ip_address) for srv in self.servers])
-        storage = ObjectStore(
-            self.bucket.name, s3_endpoint(s.region), s.region,
-            access_key_id=self.bucket.access_key.id,
-            secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret),
-        )
-        self.foundation = assemble_foundation("alicloud", s, user_data, hosts, storage, self.edge, ha_parts)
-        self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
+    def make_bucket(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions) -> Bucket:
+        return Bucket(name, args, opts)
 
+    def s3_endpoint(self, region: str) -> str:
+        """OSS's S3-compatible endpoint (Alibaba's 'Use AWS SDKs to access OSS'): sign with `region`."""
+        return f"https://s3.oss-{region}.aliyuncs.com"
+
+    def edge_options(self, s: Settings) -> dict[str, Any]:
+        return {"certificate_name": f"xqfc-{s.environment}"}
+
+    def make_edge(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions) -> Edge:
+        return Edge(name, args, opts)
+
+    def make_ha_network(self, name: str, s: Settings, network: NetworkParts, tags: dict[str, str],
+                        opts: pulumi.ResourceOptions) -> HaNetwork:
+        return HaNetwork(name, s, network.vpc.id, tags, opts)
+
+    def make_load_balancer(self, name: str, s: Settings, network: NetworkParts, servers: list[ServerParts], tags: dict[str, str],
+                           opts: pulumi.ResourceOptions) -> PublicLoadBalancer:
+        # TCP listeners pass TLS through to the hosts: nothing waits for the edge's certificate.
+        return PublicLoadBalancer(name, LoadBalancerArgs(s, [srv.instance.id for srv in servers], tags), opts)
+
+    def make_managed_data(self, name: str, s: Settings, vpc_id: pulumi.Input[str], ha: HaNetwork, tags: dict[str, str],
+                          opts: pulumi.ResourceOptions) -> ManagedData:
+        return ManagedData(name, s, vpc_id, ha, tags, opts)

@@ -18,7 +18,8 @@ import pulumi
 from pulumi_alicloud import kvstore, rds, slb, vpc
 
 from components.cloud.health_check import alicloud_http_code, health_check_request
-from components.cloud.tencent_ha import managed_password
+from components.cloud.managed import managed_password, retention_within
+from components.cloud.shapes import child as _child
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
 
@@ -38,10 +39,6 @@ SLB_INSTANCE_CHARGE_TYPE = "PayByCLCU"
 REDIS_PORT = 6379
 # RDS keeps backups 7 to 730 days.
 RDS_RETENTION = (7, 730)
-
-
-def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent, **kw)
 
 
 class HaNetwork(pulumi.ComponentResource):
@@ -161,7 +158,7 @@ class ManagedData(pulumi.ComponentResource):
             account_type="Super",
             opts=_child(self, additional_secret_outputs=["accountPassword"]),
         )
-        self.database = rds.Database(
+        self.pg_database = rds.Database(
             f"{name}-pg-db", instance_id=self.postgres.id, data_base_name=s.db_name, character_set="UTF8",
             opts=_child(self, depends_on=[self.account]),
         )
@@ -170,7 +167,7 @@ class ManagedData(pulumi.ComponentResource):
             instance_id=self.postgres.id,
             preferred_backup_periods=["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
             preferred_backup_time="17:00Z-18:00Z",  # 01:00-02:00 China time
-            backup_retention_period=min(max(s.backup_retention_days, RDS_RETENTION[0]), RDS_RETENTION[1]),
+            backup_retention_period=retention_within(s.backup_retention_days, RDS_RETENTION),
             opts=_child(self),
         )
         self.redis_password = managed_password(f"{name}-redis-password", 24, self)
@@ -192,7 +189,7 @@ class ManagedData(pulumi.ComponentResource):
             tags=tags,
             opts=_child(self, protect=s.deletion_protection, additional_secret_outputs=["password"]),
         )
-        self.database_endpoint = DatabaseEndpoint(
+        self.database = DatabaseEndpoint(
             host=self.postgres.connection_string, port=self.postgres.port.apply(int), user=s.db_user,
             password=pulumi.Output.secret(self.pg_password.result), name=s.db_name,
         )

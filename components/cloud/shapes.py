@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import pulumi
 
+from components.cloud.acme import AcmeArgs
 from components.firewall import IngressRule, host_ingress
 from components.foundation import Certificate, Foundation, Host, ObjectStore
 from components.settings import Settings
@@ -67,6 +68,69 @@ def dns_record_resource_name(name: str, record_name: str) -> str:
     return f"{name}-dns-{record_name.replace('@', 'apex').replace('.', '-')}"
 
 
+def site_acme_args(args: EdgeArgs, dns_provider: str) -> AcmeArgs:
+    """The site certificate's ACME request; `dns_provider` is lego's name for the cloud's DNS."""
+    return AcmeArgs(args.names, dns_provider, args.acme_server_url, args.contact_email, args.renew_days)
+
+
+# 600 s is the floor of Alibaba's free DNS edition; Tencent takes the same.
+DNS_TTL = 600
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    resource_name: str
+    record_name: str  # inside the zone: "@", "www"
+    type: str  # "A" or "CNAME"
+    value: pulumi.Input[str]
+
+
+def dns_records(name: str, args: EdgeArgs, cdn_cname: pulumi.Input[str] | None) -> dict[str, DnsRecord]:
+    """One record per site name: the CDN's CNAME for the name the CDN fronts, the origin's A
+    record for the others."""
+    records = {}
+    for fqdn in args.names:
+        via_cdn = cdn_cname is not None and fqdn == args.cdn_name
+        record_name = args.record_names[fqdn]
+        records[fqdn] = DnsRecord(
+            dns_record_resource_name(name, record_name), record_name, "CNAME" if via_cdn else "A",
+            cdn_cname if via_cdn and cdn_cname is not None else args.origin_ip,
+        )
+    return records
+
+
+# Object keys under this prefix are backups; the bucket's lifecycle expires only those.
+BACKUP_PREFIX = "backups/"
+# A deleted or overwritten backup stays recoverable this long.
+NONCURRENT_VERSION_DAYS = 7
+ABORT_INCOMPLETE_UPLOAD_DAYS = 1
+
+
+@dataclass(frozen=True)
+class BucketArgs:
+    name: pulumi.Input[str]
+    # Tencent: the APPID, which COS bucket names end in and CAM resources name; Alibaba: the
+    # account id, which keeps a global OSS name ours.
+    account_id: pulumi.Input[str]
+    region: str
+    retention_days: int
+    protect: bool
+    tags: dict[str, str]
+    writer_name: str
+
+
+def bucket_args(s: Settings, account_id: pulumi.Input[str], tags: dict[str, str]) -> BucketArgs:
+    return BucketArgs(
+        name=pulumi.Output.concat(s.bucket_base_name, "-", account_id),
+        account_id=account_id,
+        region=s.region,
+        retention_days=s.backup_retention_days,
+        protect=s.deletion_protection,
+        tags=tags,
+        writer_name=f"xqfc-{s.environment}-backup",
+    )
+
+
 @dataclass(frozen=True)
 class HostPlacement:
     resource_name: str  # the Server component's name suffix: "-host", "-host2"
@@ -126,7 +190,8 @@ class ServerArgs:
     deletion_protection: bool
     hostname: str
     tags: dict[str, str]
-    # Tencent places an instance in a VPC explicitly; Alibaba derives it from the vSwitch.
+    # Tencent places an instance in a VPC explicitly; Alibaba derives it from the vSwitch (and
+    # its Server ignores this).
     vpc_id: pulumi.Input[str] | None = None
 
 

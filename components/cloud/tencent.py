@@ -6,10 +6,8 @@ Class and argument names follow tencentcloud_iac_pulumi 0.2.3 as read from its s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import json
-from typing import Callable
+from typing import Any
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
@@ -27,28 +25,28 @@ from tencentcloud_iac_pulumi import (
     vpc,
 )
 
-from components.cloud.acme import AcmeArgs, AcmeCertificate
+from components.cloud.acme import AcmeCertificate
+from components.cloud.foundation import CloudFoundation, NetworkParts, ServerParts, EdgeParts
 from components.cloud.shapes import (
+    ABORT_INCOMPLETE_UPLOAD_DAYS,
+    BACKUP_PREFIX,
+    DNS_TTL,
+    NONCURRENT_VERSION_DAYS,
+    BucketArgs,
     EdgeArgs,
     NetworkArgs,
-    assemble_foundation,
-    network_args,
     ServerArgs,
-    app_host_placements,
-    app_hosts,
-    dns_record_resource_name,
-    edge_args,
+    dns_records,
     first_image_id,
-    host_server_args,
-    stack_tags,
+    site_acme_args,
 )
 from components.cloud.shapes import child as _child
+from components.cloud.tencent_ha import HaNetwork, HaNetworkArgs, LoadBalancerInstance, ManagedData, listen
 from components.firewall import WORLD
-from components.foundation import LIFECYCLE_GRACE_DAYS, ObjectStore
+from components.foundation import LIFECYCLE_GRACE_DAYS
 from components.settings import Settings
 
 DEFAULT_LINE = "默认"
-BACKUP_PREFIX = "backups/"
 
 
 # --- network -----------------------------------------------------------------------------
@@ -136,21 +134,12 @@ class Server(pulumi.ComponentResource):
             tags=args.tags,
             opts=_child(self, protect=args.deletion_protection),
         )
-        self.register_outputs({"public_ip": self.instance.public_ip, "private_ip": self.instance.private_ip})
+        self.public_ip = self.instance.public_ip
+        self.private_ip = self.instance.private_ip
+        self.register_outputs({"public_ip": self.public_ip, "private_ip": self.private_ip})
 
 
 # --- storage -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BucketArgs:
-    name: pulumi.Input[str]
-    app_id: pulumi.Input[str]
-    region: str
-    retention_days: int
-    protect: bool
-    tags: dict[str, str]
-    writer_name: str
 
 
 # What the backup job needs, nothing more: no bucket deletion, no ACL or policy changes.
@@ -185,13 +174,14 @@ class Bucket(pulumi.ComponentResource):
                     id="backups-retention",
                     filter_prefix=BACKUP_PREFIX,
                     expiration=cos.BucketLifecycleRuleExpirationArgs(days=args.retention_days + LIFECYCLE_GRACE_DAYS),
-                    # A deleted or overwritten backup stays recoverable for a week.
-                    non_current_expiration=cos.BucketLifecycleRuleNonCurrentExpirationArgs(non_current_days=7),
+                    non_current_expiration=cos.BucketLifecycleRuleNonCurrentExpirationArgs(non_current_days=NONCURRENT_VERSION_DAYS),
                 ),
                 cos.BucketLifecycleRuleArgs(
                     id="abort-incomplete-uploads",
                     filter_prefix="",
-                    abort_incomplete_multipart_upload=cos.BucketLifecycleRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1),
+                    abort_incomplete_multipart_upload=cos.BucketLifecycleRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
+                    ),
                 ),
             ],
             tags=args.tags,
@@ -211,12 +201,14 @@ class Bucket(pulumi.ComponentResource):
         self.policy = cam.Policy(
             f"{name}-writer-policy",
             name=f"{args.writer_name}-bucket",
-            document=pulumi.Output.all(args.app_id, self.name).apply(lambda a: writer_policy(args.region, a[0], a[1])),
+            document=pulumi.Output.all(args.account_id, self.name).apply(lambda a: writer_policy(args.region, a[0], a[1])),
             description="Object read/write on the xqfc bucket only",
             opts=_child(self),
         )
         cam.UserPolicyAttachment(f"{name}-writer-attach", user_name=self.writer.name, policy_id=self.policy.id, opts=_child(self))
         self.access_key = cam.AccessKey(f"{name}-writer-key", target_uin=self.writer.uin, opts=_child(self))
+        self.access_key_id = self.access_key.access_key
+        self.secret_access_key = self.access_key.secret_access_key
         self.register_outputs({"name": self.name})
 
 
@@ -232,11 +224,7 @@ class Edge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:Edge", name, None, opts)
-        self.tls = AcmeCertificate(
-            f"{name}-tls",
-            AcmeArgs(args.names, ACME_DNS_PROVIDER, args.acme_server_url, args.contact_email, args.renew_days),
-            _child(self),
-        )
+        self.tls = AcmeCertificate(f"{name}-tls", site_acme_args(args, ACME_DNS_PROVIDER), _child(self))
         # Uploaded only for the CDN; a renewal uploads a new one before the old is deleted
         # (Pulumi's default create-before-replace), so the CDN never points at nothing.
         self.cdn_certificate: ssl.Certificate | None = None
@@ -288,103 +276,70 @@ class Edge(pulumi.ComponentResource):
                 opts=_child(self),
             )
 
-        self.records: dict[str, dnspod.Record] = {}
-        for fqdn in args.names:
-            via_cdn = self.cdn is not None and fqdn == args.cdn_name
-            self.records[fqdn] = dnspod.Record(
-                dns_record_resource_name(name, args.record_names[fqdn]),
-                domain=args.dns_zone,
-                sub_domain=args.record_names[fqdn],
-                record_type="CNAME" if via_cdn else "A",
-                record_line=DEFAULT_LINE,
-                value=self.cdn.cname if via_cdn and self.cdn is not None else args.origin_ip,
-                ttl=600,
-                opts=_child(self),
+        self.records = {
+            fqdn: dnspod.Record(
+                r.resource_name, domain=args.dns_zone, sub_domain=r.record_name, record_type=r.type, record_line=DEFAULT_LINE,
+                value=r.value, ttl=DNS_TTL, opts=_child(self),
             )
+            for fqdn, r in dns_records(name, args, self.cdn.cname if self.cdn else None).items()
+        }
         self.register_outputs({"cdn_domain": self.cdn.cname if self.cdn else None})
 
 
 # --- the whole foundation ------------------------------------------------------------------
 
 
-def s3_endpoint(region: str) -> str:
-    return f"https://cos.{region}.myqcloud.com"
+class TencentFoundation(CloudFoundation[HaNetwork, LoadBalancerInstance]):
+    """The shared sequence (components/cloud/foundation.py) with Tencent's resources. The
+    provider reads its credentials from TENCENTCLOUD_SECRET_ID/KEY or a profile."""
 
+    cloud = "tencentcloud"
 
-class TencentFoundation(pulumi.ComponentResource):
-    def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
-        super().__init__("xqfc:tencentcloud:Foundation", name, None, opts)
-        s = settings
-        # Credentials come from the provider's own environment (TENCENTCLOUD_SECRET_ID/KEY)
-        # or profile, never from stack files; only the region is ours.
-        self.provider = tencentcloud.Provider(f"{name}-provider", region=s.region, opts=_child(self))
-        with_provider = pulumi.ResourceOptions(parent=self, providers=[self.provider])
-        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
-        tags = stack_tags(s)
+    def make_provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        return tencentcloud.Provider(name, region=region, opts=opts)
 
-        self.network = Network(
-            f"{name}-net",
-            network_args(s, tags),
-            with_provider,
-        )
-        image_id = s.image_id or images.get_instance_output(
+    def make_network(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> Network:
+        return Network(name, args, opts)
+
+    def lookup_image(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
+        return images.get_instance_output(
             image_types=["PUBLIC_IMAGE"], image_name_regex=s.image_name_regex, instance_type=s.instance_type, opts=invoke
         ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "image_id"))
-        self.ha = None
-        if s.is_ha:
-            from components.cloud.tencent_ha import HaNetwork, HaNetworkArgs
 
-            self.ha = HaNetwork(f"{name}-ha", HaNetworkArgs(s, self.network.vpc.id, self.network.security_group.id, tags), with_provider)
+    def make_server(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions) -> Server:
+        return Server(name, args, opts)
 
-        placements = app_host_placements(s, self.network.subnet.id, self.ha.secondary_subnet.id if self.ha else None)
-        self.servers = [
-            Server(f"{name}{p.resource_name}", host_server_args(
-                s, zone=p.zone, image_id=image_id, subnet_id=p.subnet_id, security_group_id=self.network.security_group.id,
-                user_data=user_data(p.hostname), hostname=p.hostname, vpc_id=self.network.vpc.id,
-            ), with_provider)
-            for p in placements
-        ]
-        self.server = self.servers[0]
-        app_id = s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
-        self.bucket = Bucket(
-            f"{name}-storage",
-            BucketArgs(
-                name=pulumi.Output.concat(s.bucket_base_name, "-", app_id),
-                app_id=app_id,
-                region=s.region,
-                retention_days=s.backup_retention_days,
-                protect=s.deletion_protection,
-                tags=tags,
-                writer_name=f"xqfc-{s.environment}-backup",
-            ),
-            with_provider,
-        )
-        vm = self.server.instance
-        self.lb = None
-        if self.ha is not None:
-            from components.cloud.tencent_ha import LoadBalancerInstance
+    def account_id(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
+        return s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
 
-            self.lb = LoadBalancerInstance(f"{name}-lb", s, self.network.vpc.id, tags, with_provider)
-        self.edge = Edge(
-            f"{name}-edge",
-            edge_args(s, self.lb.address if self.lb else vm.public_ip, upload_certificate=s.is_ha),
-            with_provider,
-        )
-        ha_parts: dict = {}
-        if self.ha is not None and self.lb is not None:
-            from components.cloud.tencent_ha import ManagedData, listen
+    def make_bucket(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions) -> Bucket:
+        return Bucket(name, args, opts)
 
-            if self.edge.cdn_certificate is None:
-                raise RuntimeError("topology ha: the edge must upload the certificate for the CLB (upload_certificate)")
-            listen(self.lb, s, self.edge.cdn_certificate.id, [srv.instance.id for srv in self.servers], with_provider)
-            self.data = ManagedData(f"{name}-data", s, self.network.vpc.id, self.ha, tags, with_provider)
-            ha_parts = {"database": self.data.database, "cache": self.data.cache, "load_balancer": self.lb.endpoint}
-        hosts = app_hosts(s, placements, [(srv.instance, srv.instance.public_ip, srv.instance.private_ip) for srv in self.servers])
-        storage = ObjectStore(
-            self.bucket.name, s3_endpoint(s.region), s.region,
-            access_key_id=self.bucket.access_key.access_key,
-            secret_access_key=pulumi.Output.secret(self.bucket.access_key.secret_access_key),
-        )
-        self.foundation = assemble_foundation("tencentcloud", s, user_data, hosts, storage, self.edge, ha_parts)
-        self.register_outputs({"public_ip": vm.public_ip, "bucket": self.bucket.name})
+    def s3_endpoint(self, region: str) -> str:
+        return f"https://cos.{region}.myqcloud.com"
 
+    def edge_options(self, s: Settings) -> dict[str, Any]:
+        # ha: the CLB's HTTPS listener presents the uploaded copy of the certificate.
+        return {"upload_certificate": s.is_ha}
+
+    def make_edge(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions) -> Edge:
+        return Edge(name, args, opts)
+
+    def make_ha_network(self, name: str, s: Settings, network: NetworkParts, tags: dict[str, str],
+                        opts: pulumi.ResourceOptions) -> HaNetwork:
+        return HaNetwork(name, HaNetworkArgs(s, network.vpc.id, network.security_group.id, tags), opts)
+
+    def make_load_balancer(self, name: str, s: Settings, network: NetworkParts, servers: list[ServerParts], tags: dict[str, str],
+                           opts: pulumi.ResourceOptions) -> LoadBalancerInstance:
+        return LoadBalancerInstance(name, s, network.vpc.id, tags, opts)
+
+    def finish_load_balancer(self, lb: LoadBalancerInstance, s: Settings, edge: EdgeParts, servers: list[ServerParts],
+                             opts: pulumi.ResourceOptions) -> None:
+        # The HTTPS listener needs the certificate the edge uploads.
+        if edge.cdn_certificate is None:
+            raise RuntimeError("topology ha: the edge must upload the certificate for the CLB (upload_certificate)")
+        listen(lb, s, edge.cdn_certificate.id, [srv.instance.id for srv in servers], opts)
+
+    def make_managed_data(self, name: str, s: Settings, vpc_id: pulumi.Input[str], ha: HaNetwork, tags: dict[str, str],
+                          opts: pulumi.ResourceOptions) -> ManagedData:
+        return ManagedData(name, s, vpc_id, ha, tags, opts)

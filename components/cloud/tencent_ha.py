@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 from tencentcloud_iac_pulumi import clb, postgresql, redis, security, subnet
 
 from components.cloud.health_check import health_check_request, tencent_http_code
+from components.cloud.managed import managed_password, retention_within
+from components.cloud.shapes import child as _child
 from components.firewall import WORLD
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
@@ -27,10 +28,6 @@ REDIS_TYPE_ID = 17  # Redis 7.0 Memory Edition, standard architecture (master-re
 REDIS_MEM_MB = 1024
 PG_RETENTION = (7, 1830)
 WEEK = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def _child(parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent, **kw)
 
 
 @dataclass(frozen=True)
@@ -166,19 +163,6 @@ def listen(lb: LoadBalancerInstance, s: Settings, certificate_id: pulumi.Input[s
     lb.https, lb.https_rule, lb.http, lb.http_rule = https, https_rule, http, http_rule
 
 
-# The only specials every managed service accepts that are also URL-unreserved (RFC 3986), so
-# the password needs no escaping in DATABASE_URL / REDIS_URL. TencentDB for PostgreSQL wants all
-# four kinds (lower, upper, digit, special); RDS and KVStore three of four (docs/cloud-rules.md).
-PASSWORD_SPECIALS = "-_"
-
-
-def managed_password(name: str, length: int, parent: pulumi.Resource) -> random.RandomPassword:
-    return random.RandomPassword(
-        name, length=length, special=True, override_special=PASSWORD_SPECIALS,
-        min_upper=2, min_lower=2, min_numeric=2, min_special=2, opts=pulumi.ResourceOptions(parent=parent),
-    )
-
-
 class ManagedData(pulumi.ComponentResource):
     """TencentDB for PostgreSQL (primary + standby in the second zone) and for Redis (one
     replica), in the private data subnet, no public address, reachable from the app SG only."""
@@ -211,7 +195,7 @@ class ManagedData(pulumi.ComponentResource):
             backup_plan=postgresql.InstanceBackupPlanArgs(
                 backup_periods=WEEK,
                 # ModifyBackupPlan accepts 7-1830 days; the stack's own retention applies inside it.
-                base_backup_retention_period=min(max(s.backup_retention_days, PG_RETENTION[0]), PG_RETENTION[1]),
+                base_backup_retention_period=retention_within(s.backup_retention_days, PG_RETENTION),
                 min_backup_start_time="01:00:00",
                 max_backup_start_time="03:00:00",
             ),
