@@ -308,12 +308,10 @@ class AlicloudFoundation(CloudFoundation[HaNetwork, PublicLoadBalancer]):
     would not even mark them secret in a stack file."""
 
     cloud = "alicloud"
+    network_component, server_component, bucket_component, edge_component = Network, Server, Bucket, Edge
 
     def make_provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         return alicloud.Provider(name, region=region, opts=opts)
-
-    def make_network(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> Network:
-        return Network(name, args, opts)
 
     def lookup_image(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
         return ecs.get_images_output(
@@ -321,15 +319,9 @@ class AlicloudFoundation(CloudFoundation[HaNetwork, PublicLoadBalancer]):
             instance_type=s.instance_type, opts=invoke,
         ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "id"))
 
-    def make_server(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions) -> Server:
-        return Server(name, args, opts)
-
     def account_id(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         # OSS names are global: the account id keeps ours ours, as the APPID does on Tencent.
         return alicloud.get_account_output(opts=invoke).id
-
-    def make_bucket(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions) -> Bucket:
-        return Bucket(name, args, opts)
 
     def s3_endpoint(self, region: str) -> str:
         """OSS's S3-compatible endpoint (Alibaba's 'Use AWS SDKs to access OSS'): sign with `region`."""
@@ -337,9 +329,6 @@ class AlicloudFoundation(CloudFoundation[HaNetwork, PublicLoadBalancer]):
 
     def edge_options(self, s: Settings) -> dict[str, Any]:
         return {"certificate_name": f"xqfc-{s.environment}"}
-
-    def make_edge(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions) -> Edge:
-        return Edge(name, args, opts)
 
     def make_ha_network(self, name: str, s: Settings, network: NetworkParts, tags: dict[str, str],
                         opts: pulumi.ResourceOptions) -> HaNetwork:

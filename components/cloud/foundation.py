@@ -96,6 +96,17 @@ class ManagedDataParts(Protocol):
     def cache(self) -> CacheEndpoint: ...
 
 
+ArgsT = TypeVar("ArgsT", contravariant=True)
+PartsT = TypeVar("PartsT", covariant=True)
+
+
+class Component(Protocol[ArgsT, PartsT]):
+    """A cloud's component class, called as (name, args, opts). A Protocol rather than a
+    Callable: mypy would bind a Callable class attribute as a method and expect `self`."""
+
+    def __call__(self, name: str, args: ArgsT, opts: pulumi.ResourceOptions, /) -> PartsT: ...
+
+
 # The ha pieces are passed back to the same adapter's hooks, which need their own concrete types.
 HaT = TypeVar("HaT", bound=HaNetworkParts)
 LbT = TypeVar("LbT", bound=LoadBalancerParts)
@@ -105,6 +116,11 @@ class CloudFoundation(pulumi.ComponentResource, abc.ABC, Generic[HaT, LbT]):
     """A cloud's Foundation component, `xqfc:<cloud>:Foundation`; `.foundation` is the neutral view."""
 
     cloud: ClassVar[str]  # the settings' `cloud` value, also the type token's middle part
+    # The cloud's own components, each called as (name, args, opts).
+    network_component: ClassVar[Component[NetworkArgs, NetworkParts]]
+    server_component: ClassVar[Component[ServerArgs, ServerParts]]
+    bucket_component: ClassVar[Component[BucketArgs, BucketParts]]
+    edge_component: ClassVar[Component[EdgeArgs, EdgeParts]]
 
     def __init__(self, name: str, settings: Settings, user_data: Callable[[str], str], opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"xqfc:{self.cloud}:Foundation", name, None, opts)
@@ -116,24 +132,24 @@ class CloudFoundation(pulumi.ComponentResource, abc.ABC, Generic[HaT, LbT]):
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
         tags = stack_tags(s)
 
-        self.network = self.make_network(f"{name}-net", network_args(s, tags), with_provider)
+        self.network = self.network_component(f"{name}-net", network_args(s, tags), with_provider)
         image_id = s.image_id or self.lookup_image(s, invoke)
         self.ha: HaT | None = self.make_ha_network(f"{name}-ha", s, self.network, tags, with_provider) if s.is_ha else None
 
         placements = app_host_placements(s, self.network.subnet.id, self.ha.secondary_subnet.id if self.ha else None)
         self.servers = [
-            self.make_server(f"{name}{p.resource_name}", host_server_args(
+            self.server_component(f"{name}{p.resource_name}", host_server_args(
                 s, zone=p.zone, image_id=image_id, subnet_id=p.subnet_id, security_group_id=self.network.security_group.id,
                 user_data=user_data(p.hostname), hostname=p.hostname, vpc_id=self.network.vpc.id,
             ), with_provider)
             for p in placements
         ]
         self.server = self.servers[0]
-        self.bucket = self.make_bucket(f"{name}-storage", bucket_args(s, self.account_id(s, invoke), tags), with_provider)
+        self.bucket = self.bucket_component(f"{name}-storage", bucket_args(s, self.account_id(s, invoke), tags), with_provider)
         self.lb: LbT | None = None
         if self.ha is not None:
             self.lb = self.make_load_balancer(f"{name}-lb", s, self.network, self.servers, tags, with_provider)
-        self.edge = self.make_edge(
+        self.edge = self.edge_component(
             f"{name}-edge",
             edge_args(s, self.lb.address if self.lb else self.server.public_ip, **self.edge_options(s)),
             with_provider,
@@ -158,21 +174,12 @@ class CloudFoundation(pulumi.ComponentResource, abc.ABC, Generic[HaT, LbT]):
     def make_provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource: ...
 
     @abc.abstractmethod
-    def make_network(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> NetworkParts: ...
-
-    @abc.abstractmethod
     def lookup_image(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
         """The image `imageNameRegex` selects, when `imageId` is not set."""
 
     @abc.abstractmethod
-    def make_server(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions) -> ServerParts: ...
-
-    @abc.abstractmethod
     def account_id(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         """What makes the bucket name the account's own (bucket names are global on both clouds)."""
-
-    @abc.abstractmethod
-    def make_bucket(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions) -> BucketParts: ...
 
     @abc.abstractmethod
     def s3_endpoint(self, region: str) -> str: ...
@@ -180,9 +187,6 @@ class CloudFoundation(pulumi.ComponentResource, abc.ABC, Generic[HaT, LbT]):
     @abc.abstractmethod
     def edge_options(self, s: Settings) -> dict[str, Any]:
         """The cloud-specific fields of EdgeArgs."""
-
-    @abc.abstractmethod
-    def make_edge(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions) -> EdgeParts: ...
 
     # --- the ha topology (docs/ha.md) ---
 

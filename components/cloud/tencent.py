@@ -294,26 +294,18 @@ class TencentFoundation(CloudFoundation[HaNetwork, LoadBalancerInstance]):
     provider reads its credentials from TENCENTCLOUD_SECRET_ID/KEY or a profile."""
 
     cloud = "tencentcloud"
+    network_component, server_component, bucket_component, edge_component = Network, Server, Bucket, Edge
 
     def make_provider(self, name: str, region: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         return tencentcloud.Provider(name, region=region, opts=opts)
-
-    def make_network(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> Network:
-        return Network(name, args, opts)
 
     def lookup_image(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
         return images.get_instance_output(
             image_types=["PUBLIC_IMAGE"], image_name_regex=s.image_name_regex, instance_type=s.instance_type, opts=invoke
         ).images.apply(lambda imgs: first_image_id(imgs, s.image_name_regex, "image_id"))
 
-    def make_server(self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions) -> Server:
-        return Server(name, args, opts)
-
     def account_id(self, s: Settings, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         return s.tencent_app_id or user.get_info_output(opts=invoke).app_id.apply(str)
-
-    def make_bucket(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions) -> Bucket:
-        return Bucket(name, args, opts)
 
     def s3_endpoint(self, region: str) -> str:
         return f"https://cos.{region}.myqcloud.com"
@@ -321,9 +313,6 @@ class TencentFoundation(CloudFoundation[HaNetwork, LoadBalancerInstance]):
     def edge_options(self, s: Settings) -> dict[str, Any]:
         # ha: the CLB's HTTPS listener presents the uploaded copy of the certificate.
         return {"upload_certificate": s.is_ha}
-
-    def make_edge(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions) -> Edge:
-        return Edge(name, args, opts)
 
     def make_ha_network(self, name: str, s: Settings, network: NetworkParts, tags: dict[str, str],
                         opts: pulumi.ResourceOptions) -> HaNetwork:
