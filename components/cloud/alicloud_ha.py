@@ -20,6 +20,7 @@ from pulumi_alicloud import kvstore, rds, slb, vpc
 from components.cloud.health_check import alicloud_http_code, health_check_request
 from components.cloud.managed import managed_password, retention_within
 from components.cloud.shapes import child as _child
+from components.cloud.shapes import ha_subnets
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
 
@@ -46,17 +47,14 @@ class HaNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, s: Settings, vpc_id: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions):
         super().__init__("xqfc:alicloud:HaNetwork", name, None, opts)
-        second, data = s.ha_subnets
-        self.secondary_subnet = vpc.Switch(
-            f"{name}-subnet2", vswitch_name=f"{name}-{s.secondary_zone}", vpc_id=vpc_id, cidr_block=second,
-            zone_id=s.secondary_zone, tags=tags, opts=_child(self),
-        )
-        self.data_subnet = vpc.Switch(
-            f"{name}-data-subnet", vswitch_name=f"{name}-data-{s.zone}", vpc_id=vpc_id, cidr_block=data,
-            zone_id=s.zone, tags=tags, opts=_child(self),
+        second, data = ha_subnets(name, s)
+        self.secondary_subnet, self.data_subnet = (
+            vpc.Switch(n.resource_name, vswitch_name=n.display_name, vpc_id=vpc_id, cidr_block=n.cidr, zone_id=n.zone, tags=tags,
+                       opts=_child(self))
+            for n in (second, data)
         )
         # Whitelists of the managed services: the app hosts' vSwitches, nothing else.
-        self.app_cidrs = [s.subnet_cidr, second]
+        self.app_cidrs = [s.subnet_cidr, second.cidr]
         self.register_outputs({})
 
 

@@ -31,6 +31,24 @@ def network_args(s: Settings, tags: dict[str, str]) -> NetworkArgs:
 
 
 @dataclass(frozen=True)
+class SubnetSpec:
+    resource_name: str
+    display_name: str  # the name the console shows
+    cidr: str
+    zone: str | None
+
+
+def ha_subnets(name: str, s: Settings) -> tuple[SubnetSpec, SubnetSpec]:
+    """ha (docs/ha.md): the second app subnet in `secondaryZone` and the private data subnet in
+    `zone`, at the ranges settings give them."""
+    second, data = s.ha_subnets
+    return (
+        SubnetSpec(f"{name}-subnet2", f"{name}-{s.secondary_zone}", second, s.secondary_zone),
+        SubnetSpec(f"{name}-data-subnet", f"{name}-data-{s.zone}", data, s.zone),
+    )
+
+
+@dataclass(frozen=True)
 class EdgeArgs:
     """The site certificate, the CDN in front of www and the DNS records, on either cloud."""
 

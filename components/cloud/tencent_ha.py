@@ -16,6 +16,7 @@ from tencentcloud_iac_pulumi import clb, postgresql, redis, security, subnet
 from components.cloud.health_check import health_check_request, tencent_http_code
 from components.cloud.managed import managed_password, retention_within
 from components.cloud.shapes import child as _child
+from components.cloud.shapes import ha_subnets
 from components.firewall import WORLD
 from components.foundation import CacheEndpoint, DatabaseEndpoint, LoadBalancer
 from components.settings import Settings
@@ -44,15 +45,12 @@ class HaNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HaNetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("xqfc:tencentcloud:HaNetwork", name, None, opts)
-        s = args.settings
-        second, data = s.ha_subnets
-        self.secondary_subnet = subnet.Instance(
-            f"{name}-subnet2", name=f"{name}-{s.secondary_zone}", vpc_id=args.vpc_id, cidr_block=second,
-            availability_zone=s.secondary_zone, tags=args.tags, opts=_child(self),
-        )
-        self.data_subnet = subnet.Instance(
-            f"{name}-data-subnet", name=f"{name}-data-{s.zone}", vpc_id=args.vpc_id, cidr_block=data,
-            availability_zone=s.zone, tags=args.tags, opts=_child(self),
+        self.secondary_subnet, self.data_subnet = (
+            subnet.Instance(
+                n.resource_name, name=n.display_name, vpc_id=args.vpc_id, cidr_block=n.cidr, availability_zone=n.zone,
+                tags=args.tags, opts=_child(self),
+            )
+            for n in ha_subnets(name, args.settings)
         )
         self.data_security_group = security.Group(
             f"{name}-data-sg", name=f"{name}-data", description="xqfc managed PostgreSQL and Redis: app hosts only",
