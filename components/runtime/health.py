@@ -139,9 +139,10 @@ PROBES: dict[str, Probe] = {
         "web/web.go routes /-/healthy)", host_busybox=True),
     "promtail": Probe(
         "promtail_image", _host_get("http://127.0.0.1:9080/ready"), "1m0s",
-        "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile); /ready is 200 once the "
-        "Docker discovery has made its first target group (clients/pkg/promtail/server/server.go@v3.5.3 ready, "
-        "targets/docker/target_group.go Ready: true even with no container running); server.http_listen_port "
+        "ubuntu:noble with no wget or curl (grafana/loki clients/cmd/promtail/Dockerfile); /ready is 200 once its "
+        "server runs: it asks the target managers (clients/pkg/promtail/server/server.go@v3.5.3 ready), the Docker one "
+        "makes a group per docker_sd_config from the config at start (targets/docker/targetmanager.go NewTargetManager) "
+        "and a group is Ready even with no container running (target_group.go Ready); server.http_listen_port "
         "9080 in our config, all interfaces",
         host_busybox=True),
 }
