@@ -119,7 +119,9 @@ def test_tencent_policy_port_takes_the_forms_security_group_policy_documents():
     assert not any(tencent_policy_port(v) for v in ("0", "65536", "90-80", "", "80,", "http", "80:90", 80))
 
 
-def test_tencent_hostname_refuses_a_hyphen_run():
-    # RunInstances HostName (Tencent): '.' and '-' are not used consecutively.
-    (tc,) = [lim for lim in LIMITS if lim.resource == "tencentcloud:Instance/instance:Instance" and lim.argument == "hostname"]
-    assert tc.check("xqfc-dev.web1") and not tc.check("xqfc--dev")
+@pytest.mark.parametrize("resource, argument", [("tencentcloud:Instance/instance:Instance", "hostname"),
+                                                ("alicloud:ecs/instance:Instance", "hostName")])
+def test_a_hostname_refuses_a_hyphen_run(resource, argument):
+    # Tencent RunInstances HostName and Alibaba's host_name: '.' and '-' are not used consecutively.
+    (lim,) = [lim for lim in LIMITS if lim.resource == resource and lim.argument == argument]
+    assert lim.check("xqfc-dev.web1") and not lim.check("xqfc--dev") and not lim.check("xqfc..dev")

@@ -140,9 +140,10 @@ def test_docs_cloud_rules_names_the_provider_releases_the_facts_describe():
 
 # --- provider source citations (issue 22): a rule read in a provider's source names the tag read -------
 
-# A row's source cites provider code when it names a Go file or "provider" outside a page address.
+# A row's source cites provider code when it names a Go file or "provider" outside a page address;
+# the tag read is named with the file, Go source or the provider's own docs (website/docs/...markdown).
 _PROVIDER_CITATION = re.compile(r"\.go\b|provider")
-_TAGGED_CITATION = re.compile(r"terraform-provider-(?P<cloud>tencentcloud|alicloud)@(?P<tag>v\d+\.\d+\.\d+) (?P<path>\S+\.go) \S")
+_TAGGED_CITATION = re.compile(r"terraform-provider-(?P<cloud>tencentcloud|alicloud)@(?P<tag>v\d+\.\d+\.\d+) (?P<path>\S+\.(?:go|markdown)) \S")
 # Wording a row uses when the release the pinned wrapper runs could not be read (READ_ELSEWHERE).
 NOT_REREAD = "not re-read at"
 

@@ -100,12 +100,12 @@ def alicloud_tags(v: Any) -> bool:
     )
 
 
-def hostname(max_len: int, hyphen_runs: bool = True) -> Callable[[Any], bool]:
+def hostname(max_len: int) -> Callable[[Any], bool]:
     # Linux host names: dot-separated labels of letters, digits and '-', not starting or ending
-    # with '.' or '-', no '..'. hyphen_runs=False also refuses '--' (Tencent: '.' and '-' "不能连续使用").
+    # with '.' or '-', and neither used twice in a row: Tencent's RunInstances HostName ("不能连续使用")
+    # and Alibaba's host_name ("two or more consecutive . or - are not allowed") both say so.
     rx = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
-    return lambda v: (isinstance(v, str) and 2 <= len(v) <= max_len and rx.fullmatch(v) is not None
-                      and (hyphen_runs or "--" not in v))
+    return lambda v: isinstance(v, str) and 2 <= len(v) <= max_len and rx.fullmatch(v) is not None and "--" not in v
 
 
 def tencent_user_data(v: Any) -> bool:
@@ -219,7 +219,7 @@ LIMITS: list[Limit] = [
           f"{TC_INSTANCE} instance_name: ValidateStringLengthInRange(2, 128)"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "hostname",
           "Linux: 2-60 characters, dot-separated labels of letters, digits, - (no -- either)",
-          hostname(60, hyphen_runs=False), "xqfc_dev",
+          hostname(60), "xqfc_dev",
           f"{TC_INSTANCE} hostname: Description (Linux 2-60); {TC_CVM_MODEL} RunInstancesRequestParams.HostName"),
     Limit(TC, "tencentcloud:Instance/instance:Instance", "userDataRaw", "at most 16 KB once base64-encoded", tencent_user_data,
           "x" * 12289, f"{TC_INSTANCE} user_data_raw: up to 16 KB after base64 (base64.StdEncoding in resourceTencentCloudInstanceCreate)"),
@@ -312,8 +312,11 @@ LIMITS: list[Limit] = [
           f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-authorizesecuritygroup"),
     Limit(AL, "alicloud:ecs/instance:Instance", "instanceName", "2-128, starting with a letter; letters, digits, . _ - :",
           matches(r"[A-Za-z][A-Za-z0-9._:-]{1,127}"), "-host", f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
-    Limit(AL, "alicloud:ecs/instance:Instance", "hostName", "Linux: 2-64, dot-separated labels of letters, digits, -", hostname(64),
-          "xqfc..dev", f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
+    Limit(AL, "alicloud:ecs/instance:Instance", "hostName", "Linux: 2-64, dot-separated labels of letters, digits, - (no -- either)",
+          hostname(64), "xqfc--dev",
+          f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-runinstances; {AL_PROVIDER} "
+          "website/docs/r/instance.html.markdown host_name: two or more consecutive . or - are not allowed "
+          f"({AL_NOT_REREAD})"),
     Limit(AL, "alicloud:ecs/instance:Instance", "userData", "base64 of at most 32 KB", alicloud_user_data,
           base64.b64encode(b"x" * 32769).decode(), f"{ALIYUN_DOCS}/ecs/developer-reference/api-ecs-2014-05-26-runinstances"),
     Limit(AL, "alicloud:ecs/instance:Instance", "imageId", "m-<id> or a public image's .vhd name",
