@@ -59,6 +59,8 @@ SERVICES = {
     "alertmanagerImage": "alertmanager", "grafanaImage": "grafana", "nodeExporterImage": "node-exporter",
     "cadvisorImage": "cadvisor", "postgresExporterImage": "postgres-exporter", "redisExporterImage": "redis-exporter",
     "nginxExporterImage": "nginx-exporter", "blackboxExporterImage": "blackbox-exporter",
+    # Only with logsEnabled / a DingTalk robot (staging, prod): test_logs_and_the_dingtalk_bridge_...
+    "lokiImage": "loki", "promtailImage": "promtail", "dingtalkBridgeImage": "dingtalk-bridge",
 }
 # No port but nginx's is published on the host's outside address.
 PRIVATE_PORTS = (5432, 6379, 8000, 9090, 9093, 3000, 9100, 9113, 9115, 9121, 9187, 8080)
@@ -257,6 +259,28 @@ def test_first_apply_brings_the_platform_up(world):
     figure("  slowest: " + ", ".join(f"{n} {op} {t:.1f} s" for n, op, t in slow))
 
 
+def assert_hardened(name: str, c: dict, i: dict) -> None:
+    """One live container (`docker inspect`) against its declared inputs: running, healthy by its
+    declared check, and the hardening the program declares."""
+    state, hc = c["State"], c["Config"].get("Healthcheck")
+    assert state["Running"] and c["RestartCount"] == 0, (name, state, c["RestartCount"])
+    # Issue 22: every long-running container has a health check (exec form with the host's busybox
+    # where the image has no client) and reaches healthy.
+    assert hc and hc["Test"] == i["healthcheck"]["tests"], (name, hc)
+    assert state["Health"]["Status"] == "healthy", (name, state["Health"]["Log"][-1:])
+    host = c["HostConfig"]
+    assert host["ReadonlyRootfs"] is bool(i.get("readOnly")), name
+    assert host["CapDrop"] == ["ALL"] or host["CapDrop"] == ["all"], (name, host["CapDrop"])
+    assert "no-new-privileges:true" in host["SecurityOpt"], name
+    assert host["Memory"] == i["memory"] * 1024 * 1024, name
+    # The program declares the engine's own spelling, so a refresh reads back exactly what it sent.
+    assert sorted(host["CapAdd"] or []) == sorted(i["capabilities"].get("adds") or []), name
+    if i.get("user"):
+        assert c["Config"]["User"] == i["user"], name
+    # Issue 22: a CPU limit sized from vmCpus.
+    assert host["NanoCpus"] == round(float(i["cpus"]) * 1e9) and 0 < host["NanoCpus"] < (os.cpu_count() or 1) * 1e9, (name, host["NanoCpus"])
+
+
 def test_every_container_runs_healthy_with_the_declared_hardening(world):
     plan = world.plan()
     declared = {r.inputs["name"]: r.inputs for r in plan.of_type("docker:index/container:Container")}
@@ -268,24 +292,7 @@ def test_every_container_runs_healthy_with_the_declared_hardening(world):
             break
         time.sleep(2)
     for name, i in declared.items():
-        c = live[name]
-        state, hc = c["State"], c["Config"].get("Healthcheck")
-        assert state["Running"] and c["RestartCount"] == 0, (name, state, c["RestartCount"])
-        # Issue 22: every long-running container has a health check (exec form with the host's busybox
-        # where the image has no client) and reaches healthy.
-        assert hc and hc["Test"] == i["healthcheck"]["tests"], (name, hc)
-        assert state["Health"]["Status"] == "healthy", (name, state["Health"]["Log"][-1:])
-        host = c["HostConfig"]
-        assert host["ReadonlyRootfs"] is bool(i.get("readOnly")), name
-        assert host["CapDrop"] == ["ALL"] or host["CapDrop"] == ["all"], (name, host["CapDrop"])
-        assert "no-new-privileges:true" in host["SecurityOpt"], name
-        assert host["Memory"] == i["memory"] * 1024 * 1024, name
-        # The program declares the engine's own spelling, so a refresh reads back exactly what it sent.
-        assert sorted(host["CapAdd"] or []) == sorted(i["capabilities"].get("adds") or []), name
-        if i.get("user"):
-            assert c["Config"]["User"] == i["user"], name
-        # Issue 22: a CPU limit sized from vmCpus.
-        assert host["NanoCpus"] == round(float(i["cpus"]) * 1e9) and 0 < host["NanoCpus"] < (os.cpu_count() or 1) * 1e9, (name, host["NanoCpus"])
+        assert_hardened(name, live[name], i)
     # The app, released by the script: blue, healthy (its image's HEALTHCHECK), hardened like the rest.
     app = live["xqfc-app-blue"]
     assert app["Config"].get("Healthcheck") and app["State"]["Health"]["Status"] == "healthy", app["State"]
@@ -499,6 +506,41 @@ def test_an_nginx_config_change_reloads_without_restarting_the_container(world):
     assert after["Id"] == before["Id"] and after["State"]["StartedAt"] == before["State"]["StartedAt"]
     conf = world.exec("xqfc-nginx", "cat", "/etc/xqfc-nginx/nginx.conf")
     assert "client_max_body_size 30m;" in conf
+
+
+LOGS_AND_BRIDGE = ("xqfc-loki", "xqfc-promtail", "xqfc-dingtalk-bridge")
+
+
+def test_logs_and_the_dingtalk_bridge_come_up_healthy_and_hardened_and_go_again(world):
+    """staging and prod add Loki, Promtail (logsEnabled) and, with a DingTalk robot, the bridge; dev
+    runs none of them. Applied here on the real engine: created from the program's inputs, each
+    healthy by its declared check (Promtail and the bridge by the host's busybox, exec form) with
+    its hardening, then removed again when the stack turns them off. Their images are stand-ins
+    (no Debian package: tests/e2e/images/README.md): what runs for real is the engine, the binds,
+    the users and the probes, not Loki's or Promtail's own code."""
+    robot = {"alertDingtalkWebhook": {"secure": "https://oapi.dingtalk.com/robot/send?access_token=e2e-not-a-token"},
+             "alertDingtalkSecret": {"secure": "SECe2e-not-a-secret"}}
+    began = time.monotonic()
+    result, seconds = world.apply(logsEnabled=True, **robot)
+    declared = {r.inputs["name"]: r.inputs for r in world.plan().of_type("docker:index/container:Container")}
+    assert set(LOGS_AND_BRIDGE) <= set(declared), sorted(declared)
+    deadline = time.monotonic() + 150
+    while True:
+        live = running(world)
+        states = {n: ((live.get(n) or {}).get("State") or {}).get("Health", {}).get("Status") for n in LOGS_AND_BRIDGE}
+        if all(v == "healthy" for v in states.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    for name in LOGS_AND_BRIDGE:
+        assert name in live, (name, sorted(live))
+        assert_hardened(name, live[name], declared[name])
+    figure(f"logs and the DingTalk bridge on: apply {seconds:.1f} s ({len(result.steps)} operations), "
+           f"Loki, Promtail and the bridge healthy {time.monotonic() - began:.0f} s after it began")
+    for key in robot:
+        world.overrides.pop(key)
+    result, seconds = world.apply(logsEnabled=False)
+    assert not set(LOGS_AND_BRIDGE) & set(running(world)), sorted(running(world))
+    figure(f"logs and the DingTalk bridge off again: apply {seconds:.1f} s ({len(result.steps)} operations)")
 
 
 # --- recovery: stops, crashes and reboots (the platform recovers by itself) -----------------
