@@ -29,6 +29,7 @@ import concurrent.futures as cf
 import http.client
 import json
 import os
+import re
 import secrets
 import shlex
 import socket
@@ -109,8 +110,10 @@ class Host:
 
 
     def engine(self, method: str, path: str, body: dict | None = None, timeout: float = 120) -> tuple[int, bytes]:
-        """One Engine API request over `docker system dial-stdio` (the CLI's own ssh:// transport:
-        it runs `docker system dial-stdio` on the host and relays the daemon's socket). The pipe's
+        """One Engine API request over `docker system dial-stdio`: the transport of an ssh:// host for
+        the CLI and the provider alike (terraform-provider-docker v4.5.0 internal/provider/config.go
+        uses docker/cli's connhelper.GetConnectionHelperWithSSHOpts, which runs `docker system
+        dial-stdio` on the host and relays the daemon's socket). The pipe's
         stdin stays open until the answer is read: a half-close would read as the client gone."""
         ours, theirs = socket.socketpair()
         proc = subprocess.Popen(["docker", "system", "dial-stdio"], stdin=theirs.fileno(), stdout=theirs.fileno(),
@@ -166,8 +169,6 @@ _NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10
 
 def go_duration_ns(text: str) -> int:
     """Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds, as the provider parses durations."""
-    import re
-
     parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise ApplyError(f"not a Go duration: {text!r}")
@@ -181,7 +182,8 @@ def create_body(i: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, list
     resourceDockerContainerCreate: container.Config and container.HostConfig, then client.ContainerCreate),
     so the health check's `test` arrives exactly as given (exec form too; the Docker CLI would store any
     --health-cmd as CMD-SHELL, docker/cli cli/command/container/opts.go parse). Only the inputs the
-    program sets are sent, as the CLI flags this replaced did; the daemon fills the rest.
+    program sets are sent (the provider's zero values, which the daemon reads as unset, are left out);
+    the daemon fills the rest.
     """
     unknown = set(i) - _HANDLED
     if unknown:
